@@ -1,0 +1,144 @@
+import type { Address, Hex } from 'viem';
+
+import { ConfigError } from './config.error';
+import { EnvName, EnvSettings, envSchema, ENV_NAMES } from './env.schema';
+
+export type Environment = NonNullable<EnvSettings['ENVIRONMENT']>;
+export type LogLevel = NonNullable<EnvSettings['LOG_LEVEL']>;
+
+/** The validated, typed configuration every module reads through `AppConfigService`. */
+export interface AppConfig {
+  environment: Environment;
+  logLevel: LogLevel;
+  port: number;
+  workers: number;
+  allowedOrigins: string[];
+  dataDir: string;
+  database: { url: string; poolSize: number };
+  /** `url` absent: single instance, coordination in process. */
+  redis: { url?: string; keyPrefix: string };
+  chain: { rpcUrl: string; chainId: number; contractAddress: Address; backendPrivateKey: Hex };
+  security: {
+    walletEncryptionKeys: string[];
+    kms: { enabled: boolean; keyId?: string; region?: string; endpoint?: string };
+    adminApiKeys: string[];
+    apiKeys: string[];
+    adminAllowedIps: string[];
+  };
+  alerting: {
+    email: {
+      enabled: boolean;
+      smtp: { host?: string; port: number; user?: string; password?: string };
+      from?: string;
+      to: string[];
+    };
+    webhook: { enabled: boolean; urls: string[] };
+  };
+  monitoring: { pendingTxThresholdMinutes: number; gasSpikeThreshold: number; intervalSeconds: number };
+}
+
+/** What must be present before the service can run, whichever way it was provided. */
+const REQUIRED_TO_RUN: EnvName[] = [
+  'DATABASE_URL',
+  'RPC_URL',
+  'CHAIN_ID',
+  'HAVEN_CONTRACT_ADDRESS',
+  'BACKEND_PRIVATE_KEY',
+  'WALLET_ENCRYPTION_KEY',
+  'ADMIN_API_KEY',
+  'API_KEY',
+];
+
+/** Production never falls back to embedded services or in-process coordination. */
+const REQUIRED_IN_PRODUCTION: EnvName[] = [...REQUIRED_TO_RUN, 'REDIS_URL'];
+
+export type RawEnvironment = Record<string, string | undefined>;
+
+/**
+ * Parses and validates the environment once. Every problem is collected, so the operator
+ * sees the whole list in one message; values are never echoed, only variable names.
+ * `complete: false` checks formats (and production presence) but lets development leave
+ * gaps for the embedded environment to fill.
+ */
+export function parseEnvironment(env: RawEnvironment, options: { complete: boolean }): EnvSettings {
+  const present = Object.fromEntries(
+    ENV_NAMES.map((name) => [name, env[name]?.trim()]).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const problems = new Map<string, string>();
+  const result = envSchema.safeParse(present);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      const name = String(issue.path[0]);
+      if (!problems.has(name)) problems.set(name, issue.message);
+    }
+  }
+  const settings = (result.success ? result.data : {}) as EnvSettings;
+  const isProduction = present.ENVIRONMENT === 'production';
+  const required = new Set<EnvName>(isProduction ? REQUIRED_IN_PRODUCTION : options.complete ? REQUIRED_TO_RUN : []);
+  if (present.KMS_ENABLED === 'true') required.add('KMS_KEY_ID');
+  if (present.ALERT_EMAIL_ENABLED === 'true') {
+    for (const name of ['SMTP_HOST', 'SMTP_PORT', 'ALERT_FROM_EMAIL', 'ALERT_TO_EMAILS'] as const) required.add(name);
+  }
+  if (present.ALERT_WEBHOOK_ENABLED === 'true') required.add('ALERT_WEBHOOK_URLS');
+  if (present.SMTP_USER !== undefined || present.SMTP_PASSWORD !== undefined) {
+    required.add('SMTP_USER');
+    required.add('SMTP_PASSWORD');
+  }
+  for (const name of required) {
+    if (present[name] === undefined && !problems.has(name)) {
+      problems.set(name, isProduction ? 'is required in production' : 'is required');
+    }
+  }
+  if (Number(present.WORKERS ?? 1) > 1 && present.REDIS_URL === undefined && !problems.has('WORKERS')) {
+    problems.set('WORKERS', 'more than one worker needs REDIS_URL for shared coordination');
+  }
+  if (problems.size > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/** Builds the typed configuration from a complete environment. */
+export function loadConfig(env: RawEnvironment): AppConfig {
+  const s = parseEnvironment(env, { complete: true });
+  return {
+    environment: s.ENVIRONMENT ?? 'development',
+    logLevel: s.LOG_LEVEL ?? 'info',
+    port: s.PORT ?? 8000,
+    workers: s.WORKERS ?? 1,
+    allowedOrigins: s.ALLOWED_ORIGINS ?? [],
+    dataDir: s.HAVEN_DATA_DIR ?? '.haven',
+    database: { url: s.DATABASE_URL!, poolSize: s.DATABASE_POOL_SIZE ?? 20 },
+    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX ?? 'haven:' },
+    chain: {
+      rpcUrl: s.RPC_URL!,
+      chainId: s.CHAIN_ID!,
+      contractAddress: s.HAVEN_CONTRACT_ADDRESS! as Address,
+      backendPrivateKey: s.BACKEND_PRIVATE_KEY! as Hex,
+    },
+    security: {
+      walletEncryptionKeys: s.WALLET_ENCRYPTION_KEY!,
+      kms: {
+        enabled: s.KMS_ENABLED ?? false,
+        keyId: s.KMS_KEY_ID,
+        region: s.KMS_REGION ?? env.AWS_REGION,
+        endpoint: s.KMS_ENDPOINT,
+      },
+      adminApiKeys: s.ADMIN_API_KEY!,
+      apiKeys: s.API_KEY!,
+      adminAllowedIps: s.ADMIN_ALLOWED_IPS ?? [],
+    },
+    alerting: {
+      email: {
+        enabled: s.ALERT_EMAIL_ENABLED ?? false,
+        smtp: { host: s.SMTP_HOST, port: s.SMTP_PORT ?? 587, user: s.SMTP_USER, password: s.SMTP_PASSWORD },
+        from: s.ALERT_FROM_EMAIL,
+        to: s.ALERT_TO_EMAILS ?? [],
+      },
+      webhook: { enabled: s.ALERT_WEBHOOK_ENABLED ?? false, urls: s.ALERT_WEBHOOK_URLS ?? [] },
+    },
+    monitoring: {
+      pendingTxThresholdMinutes: s.PENDING_TX_THRESHOLD_MINUTES ?? 5,
+      gasSpikeThreshold: s.GAS_SPIKE_THRESHOLD ?? 2.0,
+      intervalSeconds: s.MONITOR_INTERVAL_SECONDS ?? 60,
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// Tests read as the specification of a system that runs in UTC.
+process.env.TZ = 'UTC';
