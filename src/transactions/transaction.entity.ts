@@ -1,0 +1,110 @@
+import {
+  Check,
+  Column,
+  CreateDateColumn,
+  Entity,
+  Index,
+  PrimaryGeneratedColumn,
+  Unique,
+  UpdateDateColumn,
+} from 'typeorm';
+
+import { bigintTransformer } from '../database/bigint.transformer';
+
+export type TransactionKind = 'mint' | 'burn';
+export type TransactionStatus = 'queued' | 'signed' | 'submitted' | 'confirmed' | 'failed';
+
+/**
+ * One accepted mint or burn request, from `queued` to `confirmed`/`failed`. Its id is the
+ * public `txId`. The idempotency key is unique so a retried request finds this row instead
+ * of minting twice; `request_hash` tells a genuine retry from a reused key with a new body.
+ */
+@Entity({ name: 'transactions' })
+@Unique('uq_transactions_idempotency_key', ['idempotencyKey'])
+@Index('ix_transactions_status_created_at', ['status', 'createdAt'])
+@Index('ix_transactions_user_id_created_at', ['userId', 'createdAt'])
+// Not unique: a later batchMint puts several requests in one on-chain transaction.
+@Index('ix_transactions_sender_nonce', ['sender', 'nonce'])
+@Check('ck_transactions_kind', `kind IN ('mint', 'burn')`)
+@Check('ck_transactions_status', `status IN ('queued', 'signed', 'submitted', 'confirmed', 'failed')`)
+@Check('ck_transactions_amount_positive', `amount > 0`)
+export class Transaction {
+  @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'pk_transactions' })
+  id!: string;
+
+  @Column({ name: 'kind', type: 'varchar', length: 16 })
+  kind!: TransactionKind;
+
+  @Column({ name: 'status', type: 'varchar', length: 16 })
+  status!: TransactionStatus;
+
+  @Column({ name: 'user_id', type: 'varchar', length: 128 })
+  userId!: string;
+
+  /** Recipient of a mint, holder of a burn. */
+  @Column({ name: 'address', type: 'char', length: 42 })
+  address!: string;
+
+  /** Wei (18 decimals): 78 digits hold any uint256. */
+  @Column({ name: 'amount', type: 'numeric', precision: 78, scale: 0, transformer: bigintTransformer })
+  amount!: bigint;
+
+  @Column({ name: 'reason', type: 'varchar', length: 256 })
+  reason!: string;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 255 })
+  idempotencyKey!: string;
+
+  /** sha256 (hex) of the canonical request body. */
+  @Column({ name: 'request_hash', type: 'char', length: 64 })
+  requestHash!: string;
+
+  @Column({ name: 'chain_id', type: 'integer' })
+  chainId!: number;
+
+  @Column({ name: 'sender', type: 'char', length: 42, nullable: true })
+  sender!: string | null;
+
+  @Column({ name: 'nonce', type: 'bigint', nullable: true, transformer: bigintTransformer })
+  nonce!: bigint | null;
+
+  @Column({ name: 'tx_hash', type: 'char', length: 66, nullable: true })
+  txHash!: string | null;
+
+  @Column({ name: 'block_number', type: 'bigint', nullable: true, transformer: bigintTransformer })
+  blockNumber!: bigint | null;
+
+  @Column({ name: 'gas_used', type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: bigintTransformer })
+  gasUsed!: bigint | null;
+
+  @Column({
+    name: 'effective_gas_price',
+    type: 'numeric',
+    precision: 78,
+    scale: 0,
+    nullable: true,
+    transformer: bigintTransformer,
+  })
+  effectiveGasPrice!: bigint | null;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 64, nullable: true })
+  errorCode!: string | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'attempt_count', type: 'integer', default: 0 })
+  attemptCount!: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'submitted_at', type: 'timestamptz', nullable: true })
+  submittedAt!: Date | null;
+
+  @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true })
+  confirmedAt!: Date | null;
+}
