@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+
+import { chainClientProviders, PUBLIC_CLIENT, WALLET_CLIENT } from './chain.clients';
+import { ChainReader } from './chain.reader';
+import { HavenTokenService } from './haven-token.service';
+
+/**
+ * The chain as infrastructure: viem clients for `RPC_URL`/`CHAIN_ID`, typed reads of the
+ * HAVEN token and chain-level reads for health. Not global: modules that touch the chain
+ * import it, so the dependency shows.
+ */
+@Module({
+  providers: [...chainClientProviders, ChainReader, HavenTokenService],
+  exports: [ChainReader, HavenTokenService, PUBLIC_CLIENT, WALLET_CLIENT],
+})
+export class ChainModule {}

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Address, getContract, type GetContractReturnType } from 'viem';
+
+import { AppConfigService } from '../config/app-config.service';
+import { type HavenPublicClient, PUBLIC_CLIENT } from './chain.clients';
+import { ChainUnavailableError } from './chain.errors';
+import { havenAbi } from './haven.abi';
+
+/**
+ * Reads the HAVEN token at `HAVEN_CONTRACT_ADDRESS`. Amounts are bigint wei (18 decimals).
+ * Sending (mint, burn) belongs to the transaction pipeline, which signs with its own nonces.
+ */
+@Injectable()
+export class HavenTokenService {
+  private readonly contract: GetContractReturnType<typeof havenAbi, HavenPublicClient>;
+
+  constructor(config: AppConfigService, @Inject(PUBLIC_CLIENT) client: HavenPublicClient) {
+    this.contract = getContract({ address: config.get('chain').contractAddress, abi: havenAbi, client });
+  }
+
+  get address(): Address {
+    return this.contract.address;
+  }
+
+  symbol(): Promise<string> {
+    return this.read('symbol', () => this.contract.read.symbol());
+  }
+
+  decimals(): Promise<number> {
+    return this.read('decimals', () => this.contract.read.decimals());
+  }
+
+  totalSupply(): Promise<bigint> {
+    return this.read('totalSupply', () => this.contract.read.totalSupply());
+  }
+
+  balanceOf(account: Address): Promise<bigint> {
+    return this.read('balanceOf', () => this.contract.read.balanceOf([account]));
+  }
+
+  private async read<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw new ChainUnavailableError(operation, error);
+    }
+  }
+}

@@ -1,0 +1,70 @@
+import { type Address, createPublicClient, createTestClient, type Hex, http, parseEther, type TestClient } from 'viem';
+import { generatePrivateKey } from 'viem/accounts';
+
+import { type BackendWalletClient, createBackendWalletClient, type HavenPublicClient } from '../../src/chain/chain.clients';
+import { chainFromId } from '../../src/chain/chain.definition';
+import { deployHaven } from '../../src/chain/haven.deployer';
+import { AnvilProcess, freePort } from '../../src/embedded/anvil.process';
+
+export interface TestChain {
+  rpcUrl: string;
+  chainId: number;
+  contractAddress: Address;
+  backendPrivateKey: Hex;
+  backendAddress: Address;
+  publicClient: HavenPublicClient;
+  /** The backend's hot wallet: admin of HAVEN and holder of MINTER, BURNER and PAUSER. */
+  backendWallet: BackendWalletClient;
+  /** anvil's cheat codes: balances, snapshots, manual mining. */
+  testClient: TestClient<'anvil'>;
+  /** A fresh key with 100 ETH for gas and no role on HAVEN. */
+  newWallet(): Promise<BackendWalletClient>;
+  stop(): Promise<void>;
+}
+
+export interface TestChainOptions {
+  /** Seconds between blocks; 0 (the default) mines each transaction at once, for speed. */
+  blockTime?: number;
+  automine?: boolean;
+}
+
+const GAS_MONEY = parseEther('100');
+// viem sleeps one polling interval even after the receipt it waited for has arrived; a short
+// one keeps tests fast and lets jest workers exit promptly after the last test.
+const TEST_POLLING_INTERVAL_MS = 50;
+
+/** A private anvil on a free port with HAVEN deployed by a freshly generated backend key. */
+export async function startTestChain(options: TestChainOptions = {}): Promise<TestChain> {
+  const anvil = await AnvilProcess.start({ host: '127.0.0.1', port: await freePort(), blockTime: 0, ...options });
+  try {
+    const endpoint = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
+    const testClient = createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) });
+    const newWallet = async (privateKey: Hex = generatePrivateKey()) => {
+      const wallet = createBackendWalletClient(endpoint, privateKey);
+      await testClient.setBalance({ address: wallet.account.address, value: GAS_MONEY });
+      return wallet;
+    };
+    const backendPrivateKey = generatePrivateKey();
+    const backendWallet = await newWallet(backendPrivateKey);
+    const backendAddress = backendWallet.account.address;
+    const contractAddress = await deployHaven({ ...endpoint, deployerKey: backendPrivateKey, minter: backendAddress });
+    return {
+      ...endpoint,
+      contractAddress,
+      backendPrivateKey,
+      backendAddress,
+      publicClient: createPublicClient({
+        chain: chainFromId(anvil.chainId, anvil.rpcUrl),
+        transport: http(anvil.rpcUrl),
+        pollingInterval: TEST_POLLING_INTERVAL_MS,
+      }),
+      backendWallet,
+      testClient,
+      newWallet: () => newWallet(),
+      stop: () => anvil.stop(),
+    };
+  } catch (error) {
+    await anvil.stop();
+    throw error;
+  }
+}
