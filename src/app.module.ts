@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+
+import { ChainModule } from './chain/chain.module';
+import type { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { DatabaseModule } from './database/database.module';
+import { ErrorsModule } from './errors/errors.module';
+import { HealthModule } from './health/health.module';
+import { LoggingModule } from './logging/logging.module';
+import { RedisModule } from './redis/redis.module';
+
+/**
+ * The map of the service. Infrastructure first (configuration, logging, PostgreSQL,
+ * Redis, the chain), then the features that stand on it.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule,
+        RedisModule,
+        ChainModule,
+        ErrorsModule,
+        HealthModule,
+      ],
+    };
+  }
+}

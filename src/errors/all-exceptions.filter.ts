@@ -1,0 +1,76 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+
+import { redactSecrets } from '../common/redaction';
+import { ErrorLogService } from './error-log.service';
+import { toAppError } from './error-mapper';
+
+/** The one error body every endpoint answers with (SPEC "errors"). */
+export interface ErrorResponseBody {
+  error: string;
+  message: string;
+  user_message: string;
+  error_id: string;
+  request_id: string | null;
+  timestamp: string;
+  details: unknown;
+}
+
+const userIdOf = (request: Request): string | undefined => {
+  const fromBody = (request.body as { userId?: unknown } | undefined)?.userId;
+  const fromQuery = request.query?.userId;
+  const candidate = typeof fromBody === 'string' ? fromBody : fromQuery;
+  return typeof candidate === 'string' ? candidate : undefined;
+};
+
+/**
+ * Maps every error, including ones Nest and Express raise themselves (unknown routes,
+ * malformed JSON), to the response shape of SPEC.md. Server errors are stored before the
+ * response goes out, so the `error_id` a client sees is always in `error_logs`.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpErrors');
+
+  constructor(private readonly errorLogs: ErrorLogService) {}
+
+  async catch(exception: unknown, host: ArgumentsHost): Promise<void> {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request & { id?: string }>();
+    const response = http.getResponse<Response>();
+    const error = toAppError(exception, request);
+    const errorId = randomUUID();
+    const requestId = request.id === undefined ? null : String(request.id);
+
+    if (error.status >= 500) {
+      const original = exception instanceof Error ? exception : new Error(String(exception));
+      this.logger.error(
+        { errorId, requestId, code: error.code, err: { type: original.name, message: redactSecrets(original.message) } },
+        redactSecrets(original.stack ?? original.message),
+      );
+      await this.errorLogs.record({
+        errorId,
+        errorType: error.code,
+        statusCode: error.status,
+        error: exception,
+        method: request.method,
+        path: request.originalUrl ?? request.url,
+        requestId: requestId ?? undefined,
+        userId: userIdOf(request),
+      });
+    }
+
+    if (response.headersSent) return;
+    const body: ErrorResponseBody = {
+      error: error.code,
+      message: error.message,
+      user_message: error.userMessage,
+      error_id: errorId,
+      request_id: requestId,
+      timestamp: new Date().toISOString(),
+      details: error.details,
+    };
+    response.status(error.status).json(body);
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { AllExceptionsFilter } from './all-exceptions.filter';
+import { ErrorLog } from './error-log.entity';
+import { ErrorLogService } from './error-log.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([ErrorLog])],
+  providers: [ErrorLogService, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
+  exports: [ErrorLogService],
+})
+export class ErrorsModule {}

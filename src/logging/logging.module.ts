@@ -1,0 +1,44 @@
+import { Module } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+
+import { AppConfigService } from '../config/app-config.service';
+import { assignRequestId } from './request-id';
+
+/**
+ * Paths pino removes from every log line. Headers carry API keys; bodies and error objects
+ * may carry keys or passwords under these names.
+ */
+export const REDACTED_PATHS = [
+  'req.headers["x-api-key"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  '*.privateKey',
+  '*.private_key',
+  '*.password',
+  '*.secret',
+  '*.apiKey',
+  '*.encryptedPrivateKey',
+];
+
+/** Structured JSON logs with the request id on every line written while serving a request. */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfigService],
+      useFactory: (config: AppConfigService) => ({
+        pinoHttp: {
+          level: config.get('logLevel'),
+          genReqId: assignRequestId,
+          redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+          customLogLevel: (_request, response, error) =>
+            error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+          // Probes hit these every few seconds; their lines would drown the ones that matter.
+          autoLogging: { ignore: (request) => request.url?.startsWith('/health') === true },
+          base: { service: 'haven-backend', environment: config.get('environment') },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,119 @@
+import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { IsInt, IsString, Min } from 'class-validator';
+import { Client } from 'pg';
+import request from 'supertest';
+
+import { startTestApp, type TestApp } from '../support/app';
+
+class EchoDto {
+  @IsString()
+  name!: string;
+
+  @IsInt()
+  @Min(1)
+  count!: number;
+}
+
+/** Routes that exist only in this test: one validates its body, one fails on purpose. */
+@Controller('test-only')
+class ProbeController {
+  @Post('echo')
+  echo(@Body() body: EchoDto): EchoDto {
+    return body;
+  }
+
+  @Get('explode')
+  explode(): never {
+    throw new Error('database password=hunter2 rejected for 0x' + 'ab'.repeat(32));
+  }
+}
+
+@Module({ controllers: [ProbeController] })
+class ProbeModule {}
+
+const ERROR_SHAPE_KEYS = ['details', 'error', 'error_id', 'message', 'request_id', 'timestamp', 'user_message'];
+
+describe('error responses', () => {
+  let testApp: TestApp;
+
+  beforeAll(async () => {
+    testApp = await startTestApp({ extraModules: [ProbeModule] });
+  });
+
+  afterAll(() => testApp.close());
+
+  async function errorLogRows(errorId: string): Promise<Array<Record<string, unknown>>> {
+    const client = new Client({ connectionString: testApp.database.url });
+    await client.connect();
+    try {
+      return (await client.query('SELECT * FROM error_logs WHERE error_id = $1', [errorId])).rows;
+    } finally {
+      await client.end();
+    }
+  }
+
+  it('answers malformed JSON with INVALID_JSON in the common shape', async () => {
+    const response = await request(testApp.server)
+      .post('/test-only/echo')
+      .set('Content-Type', 'application/json')
+      .send('{"name": "a",');
+
+    expect(response.status).toBe(400);
+    expect(Object.keys(response.body).sort()).toEqual(ERROR_SHAPE_KEYS);
+    expect(response.body.error).toBe('INVALID_JSON');
+  });
+
+  it('answers unknown routes with ROUTE_NOT_FOUND', async () => {
+    const response = await request(testApp.server).get('/api/v1/nowhere');
+
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ error: 'ROUTE_NOT_FOUND', details: { method: 'GET', path: '/api/v1/nowhere' } });
+    expect(Object.keys(response.body).sort()).toEqual(ERROR_SHAPE_KEYS);
+  });
+
+  it('answers validation failures with VALIDATION_ERROR naming each field', async () => {
+    const response = await request(testApp.server).post('/test-only/echo').send({ name: 7, count: 0, extra: true });
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toBe('VALIDATION_ERROR');
+    const fields = (response.body.details as Array<{ field: string }>).map((detail) => detail.field).sort();
+    expect(fields).toEqual(['count', 'extra', 'name']);
+  });
+
+  it('refuses bodies over the size limit with PAYLOAD_TOO_LARGE', async () => {
+    const response = await request(testApp.server)
+      .post('/test-only/echo')
+      .send({ name: 'x'.repeat(20_000), count: 1 });
+
+    expect(response.status).toBe(413);
+    expect(response.body.error).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('echoes the caller request id, or makes one, in the header and the body', async () => {
+    const given = await request(testApp.server).get('/nowhere').set('X-Request-Id', 'partner-req-42');
+    const made = await request(testApp.server).get('/nowhere');
+
+    expect(given.headers['x-request-id']).toBe('partner-req-42');
+    expect(given.body.request_id).toBe('partner-req-42');
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made.body.request_id).toBe(made.headers['x-request-id']);
+  });
+
+  it('stores a server error in error_logs under the error_id the client got, without secrets', async () => {
+    const response = await request(testApp.server).get('/test-only/explode').set('X-Request-Id', 'boom-1');
+
+    expect(response.status).toBe(500);
+    expect(response.body.error).toBe('INTERNAL_ERROR');
+    expect(JSON.stringify(response.body)).not.toContain('hunter2');
+    const rows = await errorLogRows(response.body.error_id);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ error_type: 'INTERNAL_ERROR', status_code: 500, request_id: 'boom-1', method: 'GET' });
+    expect(String(rows[0].message)).not.toContain('ab'.repeat(32));
+  });
+
+  it('does not store client errors', async () => {
+    const response = await request(testApp.server).get('/nowhere');
+
+    expect(await errorLogRows(response.body.error_id)).toHaveLength(0);
+  });
+});

@@ -1,0 +1,43 @@
+import type { AppConfig } from '../../src/config';
+
+/** Valid Fernet key for tests only. */
+export const TEST_FERNET_KEY = 'x4QGXhKzUQ3LmrVAvEJpI0sNfwLMSsWcF5lfrQJdCgw=';
+export const TEST_ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
+export const TEST_API_KEY = 'test-client-key-0123456789abcdef';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A complete configuration pointing at test services; tests change what they exercise. */
+export function testConfig(parts: {
+  databaseUrl: string;
+  chain: { rpcUrl: string; chainId: number; contractAddress: `0x${string}`; backendPrivateKey: `0x${string}` };
+  redisUrl?: string | null;
+}): AppConfig {
+  return {
+    environment: 'test',
+    logLevel: (process.env.TEST_LOG_LEVEL as AppConfig['logLevel'] | undefined) ?? 'silent',
+    port: 0,
+    workers: 1,
+    allowedOrigins: [],
+    dataDir: '.haven-test',
+    database: { url: parts.databaseUrl, poolSize: 5 },
+    redis: { url: parts.redisUrl === null ? undefined : (parts.redisUrl ?? TEST_REDIS_URL), keyPrefix: `haven-test:${process.pid}:` },
+    chain: {
+      rpcUrl: parts.chain.rpcUrl,
+      chainId: parts.chain.chainId,
+      contractAddress: parts.chain.contractAddress,
+      backendPrivateKey: parts.chain.backendPrivateKey,
+    },
+    security: {
+      walletEncryptionKeys: [TEST_FERNET_KEY],
+      kms: { enabled: false },
+      adminApiKeys: [TEST_ADMIN_API_KEY],
+      apiKeys: [TEST_API_KEY],
+      adminAllowedIps: [],
+    },
+    alerting: {
+      email: { enabled: false, smtp: { port: 587 }, to: [] },
+      webhook: { enabled: false, urls: [] },
+    },
+    monitoring: { pendingTxThresholdMinutes: 5, gasSpikeThreshold: 2, intervalSeconds: 60 },
+  };
+}
