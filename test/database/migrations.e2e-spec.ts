@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
@@ -6,6 +8,9 @@ import { type WalletStatus, WalletCustody } from '../../src/custody/wallet-custo
 import { pendingMigrations, runMigrations } from '../../src/database/migrations.runner';
 import { Transaction } from '../../src/transactions/transaction.entity';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/** Every migration file, in the order its timestamp gives: adding one must not break this spec. */
+const MIGRATION_COUNT = readdirSync(join(__dirname, '..', '..', 'migrations')).filter((file) => file.endsWith('.ts')).length;
 
 const TABLES = ['alert_logs', 'error_logs', 'transaction_attempts', 'transactions', 'wallet_audit_logs', 'wallet_custody'];
 
@@ -45,11 +50,12 @@ describe('migrations on an empty database', () => {
   });
 
   it('applies every migration, in order, to an empty database', async () => {
-    expect(await pendingMigrations(database.url)).toHaveLength(6);
+    expect(await pendingMigrations(database.url)).toHaveLength(MIGRATION_COUNT);
 
     const applied = await runMigrations(database.url);
 
-    expect(applied).toEqual([
+    expect(applied).toHaveLength(MIGRATION_COUNT);
+    expect(applied.slice(0, 6)).toEqual([
       'CreateTransactions1764300000000',
       'CreateTransactionAttempts1764300001000',
       'CreateWalletCustody1764300002000',
@@ -57,6 +63,8 @@ describe('migrations on an empty database', () => {
       'CreateAlertLogs1764300004000',
       'CreateErrorLogs1764300005000',
     ]);
+    const timestamps = applied.map((name) => Number(name.match(/\d+$/)![0]));
+    expect(timestamps).toEqual([...timestamps].sort((a, b) => a - b));
     expect(await appTables()).toEqual([...TABLES, 'migrations'].sort());
     expect(await pendingMigrations(database.url)).toEqual([]);
     expect(await runMigrations(database.url)).toEqual([]);
@@ -75,7 +83,7 @@ describe('migrations on an empty database', () => {
   it('reverts one migration at a time back to an empty schema', async () => {
     const dataSource = await new DataSource(dataSourceOptions(database.url, 1)).initialize();
     try {
-      for (let remaining = 5; remaining >= 0; remaining--) {
+      for (let remaining = MIGRATION_COUNT - 1; remaining >= 0; remaining--) {
         await dataSource.undoLastMigration({ transaction: 'each' });
         const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM migrations');
         expect(Number(rows[0].count)).toBe(remaining);

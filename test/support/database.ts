@@ -1,9 +1,25 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from 'pg';
 
 /** Where tests may create and drop databases; any database on that server will do. */
 export const TEST_ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-export const TEMPLATE_DATABASE = 'haven_test_template';
+
+const MIGRATIONS_DIR = join(__dirname, '..', '..', 'migrations');
+
+/** Fingerprint of the migration files: a template database is only ever one version of them. */
+function migrationsHash(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(MIGRATIONS_DIR).sort()) hash.update(file).update(readFileSync(join(MIGRATIONS_DIR, file)));
+  return hash.digest('hex');
+}
+
+/**
+ * Named after the migrations it holds, so test runs of different trees sharing one server
+ * (two checkouts, CI beside a developer) never rebuild each other's template.
+ */
+export const TEMPLATE_DATABASE = `haven_test_template_${migrationsHash().slice(0, 12)}`;
 
 export interface TestDatabase {
   url: string;
