@@ -1,0 +1,157 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { getAddress, type Address } from 'viem';
+
+import { type HavenPublicClient, PUBLIC_CLIENT } from '../chain/chain.clients';
+import { AppConfigService } from '../config/app-config.service';
+import { NonceError } from './nonce.errors';
+import { NONCE_STORE, type NonceStore } from './nonce.store';
+
+/** How long a reservation may stay unpersisted before reconciliation presumes it lost. */
+export const NONCE_LEASE_MS = 5_000;
+const LOCK_TTL_MS = 15_000;
+const INIT_ATTEMPTS = 50;
+const INIT_RETRY_MS = 20;
+
+export interface ChainNonces {
+  /** Nonce of the next transaction to be mined: everything below is final. */
+  latest: bigint;
+  /** Including the node's mempool. */
+  pending: bigint;
+}
+
+export interface NonceStatus {
+  address: Address;
+  chainId: number;
+  /** Next never-used nonce in the store; `null` before first use. */
+  counter: bigint | null;
+  recycled: bigint[];
+  chain: ChainNonces;
+  /** Nonces handed out above the chain's mined count, broadcast or not. */
+  ahead: bigint;
+}
+
+/**
+ * Hands out nonces for the service's sending wallets so that any number of processes can
+ * send concurrently without two transactions ever sharing one, and without a lost
+ * reservation stalling everything behind it.
+ *
+ * - `reserve` is one atomic store round trip on the hot path; the first use of a wallet
+ *   initialises its counter from the chain's pending count under a lock.
+ * - The chain is a floor, never a ceiling: `syncFromChain` raises the counter after "nonce
+ *   too low", and never lowers it (a counter ahead of the chain may hold in-flight nonces).
+ * - `reconcile` finds nonces handed out but never persisted (a process died between reserve
+ *   and store) and recycles them, so later transactions do not wait behind a hole.
+ */
+@Injectable()
+export class NonceManager {
+  private readonly logger = new Logger(NonceManager.name);
+  private readonly chainId: number;
+
+  constructor(
+    @Inject(NONCE_STORE) private readonly store: NonceStore,
+    @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
+    config: AppConfigService,
+  ) {
+    this.chainId = config.get('chain').chainId;
+  }
+
+  async reserve(address: Address): Promise<bigint> {
+    const wallet = this.walletKey(address);
+    for (let attempt = 0; attempt < INIT_ATTEMPTS; attempt++) {
+      const nonce = await this.store.reserve(wallet);
+      if (nonce !== null) return nonce;
+      // First use (or after a reset): one process reads the chain, the others retry.
+      await this.store.withLock(wallet, LOCK_TTL_MS, async () => {
+        if ((await this.store.snapshot(wallet)).next === null) {
+          await this.store.raiseFloor(wallet, (await this.chainNonces(address)).pending);
+        }
+      });
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS));
+    }
+    throw new NonceError('Nonce counter could not be initialised', { address });
+  }
+
+  /** Gives back nonces that will not be broadcast (signing failed, request withdrawn). */
+  async release(address: Address, nonces: readonly bigint[]): Promise<void> {
+    await this.store.recycle(this.walletKey(address), nonces);
+  }
+
+  /** After "nonce too low": the chain moved past the counter (another sender, a reset). */
+  async syncFromChain(address: Address): Promise<bigint> {
+    const { pending } = await this.chainNonces(address);
+    const next = await this.store.raiseFloor(this.walletKey(address), pending);
+    this.logger.warn({ address, pending: pending.toString(), next: next.toString() }, 'nonce counter synced from chain');
+    return next;
+  }
+
+  /**
+   * Recycles nonces in [chain latest, counter) that no stored transaction holds.
+   * `persisted()` must return the nonces of this wallet's stored transactions not yet
+   * known final; it is read twice, `NONCE_LEASE_MS` apart, so a reservation still on its
+   * way to the database is never taken for a hole. Senders discard a reservation they could
+   * not persist within the lease. Returns the recycled nonces.
+   */
+  async reconcile(
+    address: Address,
+    persisted: () => Promise<readonly bigint[]>,
+    { leaseMs = NONCE_LEASE_MS }: { leaseMs?: number } = {},
+  ): Promise<bigint[]> {
+    const wallet = this.walletKey(address);
+    const result = await this.store.withLock(wallet, LOCK_TTL_MS + leaseMs, async () => {
+      const { latest } = await this.chainNonces(address);
+      const next = await this.store.raiseFloor(wallet, latest);
+      const before = await this.store.snapshot(wallet);
+      const candidates = this.unheld(latest, next, before.recycled, await persisted());
+      if (candidates.length === 0) return [];
+      await new Promise((resolve) => setTimeout(resolve, leaseMs));
+      const stillMissing = this.unheld(latest, next, before.recycled, await persisted());
+      const lost = candidates.filter((nonce) => stillMissing.includes(nonce));
+      await this.store.recycle(wallet, lost);
+      if (lost.length > 0) {
+        this.logger.warn({ address, nonces: lost.map(String) }, 'recycled nonces reserved but never stored');
+      }
+      return lost;
+    });
+    return result ?? [];
+  }
+
+  async status(address: Address): Promise<NonceStatus> {
+    const [snapshot, chain] = await Promise.all([this.store.snapshot(this.walletKey(address)), this.chainNonces(address)]);
+    return {
+      address: getAddress(address),
+      chainId: this.chainId,
+      counter: snapshot.next,
+      recycled: snapshot.recycled,
+      chain,
+      ahead: snapshot.next === null || snapshot.next < chain.latest ? 0n : snapshot.next - chain.latest,
+    };
+  }
+
+  /** Forgets the counter; the next reservation re-reads the chain. For operators and tests. */
+  async reset(address: Address): Promise<void> {
+    await this.store.clear(this.walletKey(address));
+  }
+
+  async chainNonces(address: Address): Promise<ChainNonces> {
+    try {
+      const [latest, pending] = await Promise.all([
+        this.client.getTransactionCount({ address, blockTag: 'latest' }),
+        this.client.getTransactionCount({ address, blockTag: 'pending' }),
+      ]);
+      return { latest: BigInt(latest), pending: BigInt(pending) };
+    } catch (error) {
+      throw new NonceError('Could not read the nonce from the chain', { address, cause: (error as Error).name });
+    }
+  }
+
+  private unheld(from: bigint, to: bigint, recycled: readonly bigint[], persisted: readonly bigint[]): bigint[] {
+    const held = new Set([...recycled, ...persisted].map(String));
+    const unheld: bigint[] = [];
+    for (let nonce = from; nonce < to; nonce++) if (!held.has(nonce.toString())) unheld.push(nonce);
+    return unheld;
+  }
+
+  private walletKey(address: Address): string {
+    return `${this.chainId}:${address.toLowerCase()}`;
+  }
+}

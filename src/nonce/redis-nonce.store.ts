@@ -1,0 +1,91 @@
+import { randomUUID } from 'node:crypto';
+import type Redis from 'ioredis';
+
+import type { NonceSnapshot, NonceStore } from './nonce.store';
+
+// One round trip per reservation: pop the lowest recycled nonce, else take and advance the
+// counter. A missing counter returns nil so the caller initialises it from the chain.
+const RESERVE = `
+local recycled = redis.call('ZPOPMIN', KEYS[2])
+if recycled[1] then return recycled[1] end
+local next = redis.call('GET', KEYS[1])
+if not next then return false end
+redis.call('INCR', KEYS[1])
+return next`;
+
+// Raise-only: a counter ahead of the chain may be holding nonces already in flight.
+const RAISE_FLOOR = `
+local next = redis.call('GET', KEYS[1])
+if (not next) or tonumber(next) < tonumber(ARGV[1]) then
+  redis.call('SET', KEYS[1], ARGV[1])
+  next = ARGV[1]
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
+return next`;
+
+// Deletes the lock only if it is still ours (it may have expired and been taken over).
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+interface NonceCommands {
+  nonceReserve(next: string, recycled: string): Promise<string | null>;
+  nonceRaiseFloor(next: string, recycled: string, floor: string): Promise<string>;
+  nonceUnlock(lock: string, token: string): Promise<number>;
+}
+
+/** Nonce counters shared by every instance through Redis; see `NonceStore`. */
+export class RedisNonceStore implements NonceStore {
+  private readonly redis: Redis & NonceCommands;
+
+  constructor(redis: Redis) {
+    redis.defineCommand('nonceReserve', { numberOfKeys: 2, lua: RESERVE });
+    redis.defineCommand('nonceRaiseFloor', { numberOfKeys: 2, lua: RAISE_FLOOR });
+    redis.defineCommand('nonceUnlock', { numberOfKeys: 1, lua: UNLOCK });
+    this.redis = redis as Redis & NonceCommands;
+  }
+
+  async reserve(wallet: string): Promise<bigint | null> {
+    const nonce = await this.redis.nonceReserve(keys(wallet).next, keys(wallet).recycled);
+    return nonce === null ? null : BigInt(nonce);
+  }
+
+  async recycle(wallet: string, nonces: readonly bigint[]): Promise<void> {
+    if (nonces.length === 0) return;
+    await this.redis.zadd(keys(wallet).recycled, ...nonces.flatMap((nonce) => [nonce.toString(), nonce.toString()]));
+  }
+
+  async raiseFloor(wallet: string, floor: bigint): Promise<bigint> {
+    return BigInt(await this.redis.nonceRaiseFloor(keys(wallet).next, keys(wallet).recycled, floor.toString()));
+  }
+
+  async snapshot(wallet: string): Promise<NonceSnapshot> {
+    const [[, next], [, recycled]] = (await this.redis
+      .multi()
+      .get(keys(wallet).next)
+      .zrange(keys(wallet).recycled, 0, -1)
+      .exec()) as [[null, string | null], [null, string[]]];
+    return { next: next === null ? null : BigInt(next), recycled: recycled.map(BigInt) };
+  }
+
+  async withLock<T>(wallet: string, ttlMs: number, fn: () => Promise<T>): Promise<T | null> {
+    const token = randomUUID();
+    const lock = keys(wallet).lock;
+    if ((await this.redis.set(lock, token, 'PX', ttlMs, 'NX')) !== 'OK') return null;
+    try {
+      return await fn();
+    } finally {
+      await this.redis.nonceUnlock(lock, token);
+    }
+  }
+
+  async clear(wallet: string): Promise<void> {
+    await this.redis.del(keys(wallet).next, keys(wallet).recycled);
+  }
+}
+
+/** One hash tag per wallet keeps its keys in one Redis Cluster slot, as Lua requires. */
+function keys(wallet: string) {
+  const base = `nonce:{${wallet}}`;
+  return { next: `${base}:next`, recycled: `${base}:recycled`, lock: `${base}:lock` };
+}
