@@ -35,6 +35,12 @@ export interface AppConfig {
     webhook: { enabled: boolean; urls: string[] };
   };
   monitoring: { pendingTxThresholdMinutes: number; gasSpikeThreshold: number; intervalSeconds: number };
+  pipeline: {
+    /** Queued mints with the same reason are packed into one batchMint of at most this many; 1 = never. */
+    batchMintMaxSize: number;
+    /** Ceiling on maxFeePerGas for sends and replacements (never for cancels); none if unset. */
+    maxFeePerGasWei?: bigint;
+  };
 }
 
 /** What must be present before the service can run, whichever way it was provided. */
@@ -139,6 +145,11 @@ export function loadConfig(env: RawEnvironment): AppConfig {
       pendingTxThresholdMinutes: s.PENDING_TX_THRESHOLD_MINUTES ?? 5,
       gasSpikeThreshold: s.GAS_SPIKE_THRESHOLD ?? 2.0,
       intervalSeconds: s.MONITOR_INTERVAL_SECONDS ?? 60,
+    },
+    pipeline: {
+      batchMintMaxSize: s.BATCH_MINT_MAX_SIZE ?? 100,
+      maxFeePerGasWei:
+        s.MAX_FEE_PER_GAS_GWEI === undefined ? undefined : BigInt(Math.round(s.MAX_FEE_PER_GAS_GWEI * 1e9)),
     },
   };
 }

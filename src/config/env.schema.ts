@@ -106,6 +106,9 @@ export const envSchema = z.object({
   ALERT_WEBHOOK_ENABLED: bool.optional(),
   ALERT_WEBHOOK_URLS: urlList(['http', 'https']).optional(),
 
+  BATCH_MINT_MAX_SIZE: int(1, 100).optional(),
+  MAX_FEE_PER_GAS_GWEI: positiveNumber.optional(),
+
   PENDING_TX_THRESHOLD_MINUTES: positiveNumber.optional(),
   GAS_SPIKE_THRESHOLD: positiveNumber.optional(),
   MONITOR_INTERVAL_SECONDS: int(1, 3600).optional(),

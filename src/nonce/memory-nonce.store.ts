@@ -22,6 +22,14 @@ export class MemoryNonceStore implements NonceStore {
     return next;
   }
 
+  async takeRecycledBelow(wallet: string, ceiling: bigint): Promise<bigint | null> {
+    const candidates = [...(this.recycled.get(wallet) ?? [])].filter((nonce) => nonce < ceiling);
+    if (candidates.length === 0) return null;
+    const lowest = candidates.reduce((a, b) => (b < a ? b : a));
+    this.recycled.get(wallet)!.delete(lowest);
+    return lowest;
+  }
+
   async recycle(wallet: string, nonces: readonly bigint[]): Promise<void> {
     const recycled = this.recycled.get(wallet) ?? new Set<bigint>();
     for (const nonce of nonces) recycled.add(nonce);

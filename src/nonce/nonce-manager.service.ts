@@ -46,6 +46,7 @@ export interface NonceStatus {
 export class NonceManager {
   private readonly logger = new Logger(NonceManager.name);
   private readonly chainId: number;
+  private storedFloor: (address: Address) => Promise<bigint> = async () => 0n;
 
   constructor(
     @Inject(NONCE_STORE) private readonly store: NonceStore,
@@ -53,6 +54,15 @@ export class NonceManager {
     config: AppConfigService,
   ) {
     this.chainId = config.get('chain').chainId;
+  }
+
+  /**
+   * Tells the manager how to read, from storage, the lowest nonce above every stored
+   * transaction of a wallet. A counter lost with Redis must not restart below nonces that
+   * are signed and stored but not yet in the chain's pending count.
+   */
+  useStoredFloor(floor: (address: Address) => Promise<bigint>): void {
+    this.storedFloor = floor;
   }
 
   async reserve(address: Address): Promise<bigint> {
@@ -63,12 +73,18 @@ export class NonceManager {
       // First use (or after a reset): one process reads the chain, the others retry.
       await this.store.withLock(wallet, LOCK_TTL_MS, async () => {
         if ((await this.store.snapshot(wallet)).next === null) {
-          await this.store.raiseFloor(wallet, (await this.chainNonces(address)).pending);
+          const [{ pending }, stored] = await Promise.all([this.chainNonces(address), this.storedFloor(address)]);
+          await this.store.raiseFloor(wallet, pending > stored ? pending : stored);
         }
       });
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS));
     }
     throw new NonceError('Nonce counter could not be initialised', { address });
+  }
+
+  /** Takes the lowest recycled nonce below `ceiling`, to fill a hole nothing else will. */
+  async takeRecycledBelow(address: Address, ceiling: bigint): Promise<bigint | null> {
+    return this.store.takeRecycledBelow(this.walletKey(address), ceiling);
   }
 
   /** Gives back nonces that will not be broadcast (signing failed, request withdrawn). */

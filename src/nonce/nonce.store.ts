@@ -8,6 +8,8 @@
 export interface NonceStore {
   /** The lowest recycled nonce, else `next` (then incremented); `null` if the wallet has no counter yet. */
   reserve(wallet: string): Promise<bigint | null>;
+  /** Pops the lowest recycled nonce if it is below `ceiling`. */
+  takeRecycledBelow(wallet: string, ceiling: bigint): Promise<bigint | null>;
   /** Returns unused nonces for reuse. Idempotent: a nonce is held once however often it is returned. */
   recycle(wallet: string, nonces: readonly bigint[]): Promise<void>;
   /** Raises `next` to at least `floor` (never lowers it) and forgets recycled nonces below `floor`. */

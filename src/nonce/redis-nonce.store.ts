@@ -23,6 +23,11 @@ end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. ARGV[1])
 return next`;
 
+const TAKE_RECYCLED_BELOW = `
+local lowest = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, 1)
+if lowest[1] then redis.call('ZREM', KEYS[1], lowest[1]) return lowest[1] end
+return false`;
+
 // Deletes the lock only if it is still ours (it may have expired and been taken over).
 const UNLOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -32,6 +37,7 @@ interface NonceCommands {
   nonceReserve(next: string, recycled: string): Promise<string | null>;
   nonceRaiseFloor(next: string, recycled: string, floor: string): Promise<string>;
   nonceUnlock(lock: string, token: string): Promise<number>;
+  nonceTakeRecycledBelow(recycled: string, ceiling: string): Promise<string | null>;
 }
 
 /** Nonce counters shared by every instance through Redis; see `NonceStore`. */
@@ -42,11 +48,17 @@ export class RedisNonceStore implements NonceStore {
     redis.defineCommand('nonceReserve', { numberOfKeys: 2, lua: RESERVE });
     redis.defineCommand('nonceRaiseFloor', { numberOfKeys: 2, lua: RAISE_FLOOR });
     redis.defineCommand('nonceUnlock', { numberOfKeys: 1, lua: UNLOCK });
+    redis.defineCommand('nonceTakeRecycledBelow', { numberOfKeys: 1, lua: TAKE_RECYCLED_BELOW });
     this.redis = redis as Redis & NonceCommands;
   }
 
   async reserve(wallet: string): Promise<bigint | null> {
     const nonce = await this.redis.nonceReserve(keys(wallet).next, keys(wallet).recycled);
+    return nonce === null ? null : BigInt(nonce);
+  }
+
+  async takeRecycledBelow(wallet: string, ceiling: bigint): Promise<bigint | null> {
+    const nonce = await this.redis.nonceTakeRecycledBelow(keys(wallet).recycled, ceiling.toString());
     return nonce === null ? null : BigInt(nonce);
   }
 

@@ -4,6 +4,8 @@ import { bigintTransformer } from '../database/bigint.transformer';
 import { Transaction } from './transaction.entity';
 
 export type TransactionAttemptStatus = 'signed' | 'submitted' | 'mined' | 'replaced' | 'dropped';
+/** `cancel`: a zero-value self-transfer at the same nonce, sent when the request cannot be. */
+export type TransactionAttemptPurpose = 'send' | 'replacement' | 'cancel';
 
 /**
  * One signed version of a transaction: the first broadcast, then each same-nonce
@@ -14,6 +16,7 @@ export type TransactionAttemptStatus = 'signed' | 'submitted' | 'mined' | 'repla
 @Index('ix_transaction_attempts_transaction_id', ['transactionId'])
 @Index('ux_transaction_attempts_tx_hash', ['txHash'], { unique: true })
 @Check('ck_transaction_attempts_status', `status IN ('signed', 'submitted', 'mined', 'replaced', 'dropped')`)
+@Check('ck_transaction_attempts_purpose', `purpose IN ('send', 'replacement', 'cancel')`)
 export class TransactionAttempt {
   @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'pk_transaction_attempts' })
   id!: string;
@@ -43,6 +46,12 @@ export class TransactionAttempt {
 
   @Column({ name: 'status', type: 'varchar', length: 16 })
   status!: TransactionAttemptStatus;
+
+  @Column({ name: 'purpose', type: 'varchar', length: 16, default: 'send' })
+  purpose!: TransactionAttemptPurpose;
+
+  @Column({ name: 'gas_limit', type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: bigintTransformer })
+  gasLimit!: bigint | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -25,6 +25,7 @@ export type TransactionStatus = 'queued' | 'signed' | 'submitted' | 'confirmed' 
 @Index('ix_transactions_user_id_created_at', ['userId', 'createdAt'])
 // Not unique: a later batchMint puts several requests in one on-chain transaction.
 @Index('ix_transactions_sender_nonce', ['sender', 'nonce'])
+@Index('ix_transactions_batch_id', ['batchId'])
 @Check('ck_transactions_kind', `kind IN ('mint', 'burn')`)
 @Check('ck_transactions_status', `status IN ('queued', 'signed', 'submitted', 'confirmed', 'failed')`)
 @Check('ck_transactions_amount_positive', `amount > 0`)
@@ -61,6 +62,10 @@ export class Transaction {
 
   @Column({ name: 'chain_id', type: 'integer' })
   chainId!: number;
+
+  /** The request whose attempts carry the on-chain transaction this one is sent in. */
+  @Column({ name: 'batch_id', type: 'uuid', nullable: true })
+  batchId!: string | null;
 
   @Column({ name: 'sender', type: 'char', length: 42, nullable: true })
   sender!: string | null;

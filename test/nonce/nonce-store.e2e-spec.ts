@@ -53,6 +53,16 @@ describe.each(stores)('%s', (_name, make) => {
     expect([await store.reserve(wallet), await store.reserve(wallet), await store.reserve(wallet)]).toEqual([2n, 4n, 10n]);
   });
 
+  it('takes a recycled nonce only below the ceiling, for filling holes', async () => {
+    await store.raiseFloor(wallet, 10n);
+    await store.recycle(wallet, [6n, 3n]);
+
+    expect(await store.takeRecycledBelow(wallet, 3n)).toBeNull();
+    expect(await store.takeRecycledBelow(wallet, 7n)).toBe(3n);
+    expect(await store.takeRecycledBelow(wallet, 7n)).toBe(6n);
+    expect(await store.takeRecycledBelow(wallet, 7n)).toBeNull();
+  });
+
   it('only raises the floor, and forgets recycled nonces the chain has passed', async () => {
     await store.raiseFloor(wallet, 20n);
     await store.recycle(wallet, [12n, 25n]);

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 
 import { createApp } from '../../src/app.factory';
 import type { AppConfig } from '../../src/config';
-import { type TestChain, startTestChain } from './chain';
+import { type TestChain, type TestChainOptions, startTestChain } from './chain';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testConfig } from './config';
 
@@ -21,9 +21,13 @@ export interface TestApp {
  * its own anvil chain, listening on a free loopback port.
  */
 export async function startTestApp(
-  options: { extraModules?: DynamicModule['imports']; config?: (config: AppConfig) => AppConfig } = {},
+  options: {
+    extraModules?: DynamicModule['imports'];
+    config?: (config: AppConfig) => AppConfig;
+    chain?: TestChainOptions;
+  } = {},
 ): Promise<TestApp> {
-  const [database, chain] = await Promise.all([createTestDatabase(), startTestChain()]);
+  const [database, chain] = await Promise.all([createTestDatabase(), startTestChain(options.chain)]);
   const base = testConfig({ databaseUrl: database.url, chain });
   const config = options.config ? options.config(base) : base;
   const app = await createApp(config, options.extraModules);

@@ -39,5 +39,6 @@ export function testConfig(parts: {
       webhook: { enabled: false, urls: [] },
     },
     monitoring: { pendingTxThresholdMinutes: 5, gasSpikeThreshold: 2, intervalSeconds: 60 },
+    pipeline: { batchMintMaxSize: 100 },
   };
 }

@@ -33,9 +33,9 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-/** Runs statements on the admin connection (CREATE/DROP DATABASE cannot run in a transaction). */
-export async function withAdminClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: TEST_ADMIN_URL });
+/** Runs `work` on a fresh connection to `url`, closed afterwards whatever happens. */
+export async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
   await client.connect();
   try {
     return await work(client);
@@ -43,6 +43,9 @@ export async function withAdminClient<T>(work: (client: Client) => Promise<T>): 
     await client.end();
   }
 }
+
+/** Runs statements on the admin connection (CREATE/DROP DATABASE cannot run in a transaction). */
+export const withAdminClient = <T>(work: (client: Client) => Promise<T>): Promise<T> => withClient(TEST_ADMIN_URL, work);
 
 /**
  * A fresh database cloned from the template migrated in global setup: every e2e file gets

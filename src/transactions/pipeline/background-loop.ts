@@ -1,0 +1,64 @@
+import { Logger } from '@nestjs/common';
+
+/** How a loop waits when it has nothing to do; resolves early when `signal` aborts (shutdown). */
+export type IdleWait = (signal: AbortSignal) => Promise<void>;
+
+/**
+ * A worker that repeats `tick` until stopped. `stop` waits for the tick in progress, so a
+ * shutdown never abandons a half-done step (a send signed but not yet broadcast), but cuts
+ * any idle wait short.
+ */
+export class BackgroundLoop {
+  private running?: Promise<void>;
+  private readonly stopping = new AbortController();
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly name: string,
+    private readonly tick: () => Promise<'busy' | 'idle'>,
+    private readonly idle: IdleWait,
+  ) {
+    this.logger = new Logger(name);
+  }
+
+  start(): void {
+    this.running ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.running;
+  }
+
+  private async run(): Promise<void> {
+    const signal = this.stopping.signal;
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        const state = await this.tick();
+        failures = 0;
+        if (state === 'idle') await this.idle(signal);
+      } catch (error) {
+        failures++;
+        this.logger.error({ err: error, failures }, `${this.name} step failed`);
+        // Back off on repeated failure (RPC or database down) without giving up.
+        await sleep(Math.min(100 * 2 ** failures, 5_000))(signal);
+      }
+    }
+  }
+}
+
+/** An idle wait of `ms`, cut short by shutdown. */
+export const sleep =
+  (ms: number): IdleWait =>
+  (signal) =>
+    new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
