@@ -3,15 +3,22 @@ import type Redis from 'ioredis';
 
 import type { NonceSnapshot, NonceStore } from './nonce.store';
 
-// One round trip per reservation: pop the lowest recycled nonce, else take and advance the
-// counter. A missing counter returns nil so the caller initialises it from the chain.
-const RESERVE = `
-local recycled = redis.call('ZPOPMIN', KEYS[2])
-if recycled[1] then return recycled[1] end
+// Reserves ARGV[1] nonces in one round trip: the lowest recycled ones first, the rest from
+// the counter. A missing counter yields fewer than asked; the callers left without one
+// initialise it from the chain.
+const RESERVE_MANY = `
+local wanted = tonumber(ARGV[1])
+local popped = redis.call('ZPOPMIN', KEYS[2], wanted)
+local nonces = {}
+for i = 1, #popped, 2 do nonces[#nonces + 1] = popped[i] end
+local missing = wanted - #nonces
+if missing == 0 then return nonces end
 local next = redis.call('GET', KEYS[1])
-if not next then return false end
-redis.call('INCR', KEYS[1])
-return next`;
+if not next then return nonces end
+redis.call('INCRBY', KEYS[1], missing)
+local first = tonumber(next)
+for i = 0, missing - 1 do nonces[#nonces + 1] = tostring(first + i) end
+return nonces`;
 
 // Raise-only: a counter ahead of the chain may be holding nonces already in flight.
 const RAISE_FLOOR = `
@@ -34,27 +41,52 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0`;
 
 interface NonceCommands {
-  nonceReserve(next: string, recycled: string): Promise<string | null>;
+  nonceReserveMany(next: string, recycled: string, count: number): Promise<string[]>;
   nonceRaiseFloor(next: string, recycled: string, floor: string): Promise<string>;
   nonceUnlock(lock: string, token: string): Promise<number>;
   nonceTakeRecycledBelow(recycled: string, ceiling: string): Promise<string | null>;
 }
 
-/** Nonce counters shared by every instance through Redis; see `NonceStore`. */
+type Waiter = { resolve(nonce: bigint | null): void; reject(error: unknown): void };
+
+/**
+ * Nonce counters shared by every instance through Redis; see `NonceStore`.
+ *
+ * Reservations for one wallet made in the same event-loop turn share one script call: a
+ * busy sender asks for many nonces at once, and one round trip and one Lua run for all of
+ * them is what keeps reservation cheaper than a bare INCR per nonce (docs/benchmarks.md).
+ * Every nonce taken goes to a caller already waiting, so nothing is reserved ahead.
+ */
 export class RedisNonceStore implements NonceStore {
   private readonly redis: Redis & NonceCommands;
+  private readonly waiting = new Map<string, Waiter[]>();
 
   constructor(redis: Redis) {
-    redis.defineCommand('nonceReserve', { numberOfKeys: 2, lua: RESERVE });
+    redis.defineCommand('nonceReserveMany', { numberOfKeys: 2, lua: RESERVE_MANY });
     redis.defineCommand('nonceRaiseFloor', { numberOfKeys: 2, lua: RAISE_FLOOR });
     redis.defineCommand('nonceUnlock', { numberOfKeys: 1, lua: UNLOCK });
     redis.defineCommand('nonceTakeRecycledBelow', { numberOfKeys: 1, lua: TAKE_RECYCLED_BELOW });
     this.redis = redis as Redis & NonceCommands;
   }
 
-  async reserve(wallet: string): Promise<bigint | null> {
-    const nonce = await this.redis.nonceReserve(keys(wallet).next, keys(wallet).recycled);
-    return nonce === null ? null : BigInt(nonce);
+  reserve(wallet: string): Promise<bigint | null> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.waiting.get(wallet);
+      if (waiters !== undefined) return void waiters.push({ resolve, reject });
+      this.waiting.set(wallet, [{ resolve, reject }]);
+      setImmediate(() => void this.reserveFor(wallet));
+    });
+  }
+
+  private async reserveFor(wallet: string): Promise<void> {
+    const waiters = this.waiting.get(wallet)!;
+    this.waiting.delete(wallet);
+    try {
+      const nonces = await this.redis.nonceReserveMany(keys(wallet).next, keys(wallet).recycled, waiters.length);
+      waiters.forEach((waiter, i) => waiter.resolve(i < nonces.length ? BigInt(nonces[i]) : null));
+    } catch (error) {
+      for (const waiter of waiters) waiter.reject(error);
+    }
   }
 
   async takeRecycledBelow(wallet: string, ceiling: bigint): Promise<bigint | null> {

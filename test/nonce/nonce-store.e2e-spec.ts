@@ -53,6 +53,22 @@ describe.each(stores)('%s', (_name, make) => {
     expect([await store.reserve(wallet), await store.reserve(wallet), await store.reserve(wallet)]).toEqual([2n, 4n, 10n]);
   });
 
+  it('serves concurrent reservations from recycled nonces first, then the counter', async () => {
+    await store.raiseFloor(wallet, 10n);
+    await store.recycle(wallet, [4n, 2n]);
+    const nonces = await Promise.all(Array.from({ length: 5 }, () => store.reserve(wallet)));
+
+    expect([...nonces].sort((a, b) => Number(a! - b!))).toEqual([2n, 4n, 10n, 11n, 12n]);
+  });
+
+  it('hands out recycled nonces even before the counter exists, and null to the rest', async () => {
+    await store.recycle(wallet, [7n]);
+    const nonces = await Promise.all([store.reserve(wallet), store.reserve(wallet)]);
+
+    expect(nonces.filter((nonce) => nonce !== null)).toEqual([7n]);
+    expect(nonces.filter((nonce) => nonce === null)).toHaveLength(1);
+  });
+
   it('takes a recycled nonce only below the ceiling, for filling holes', async () => {
     await store.raiseFloor(wallet, 10n);
     await store.recycle(wallet, [6n, 3n]);
