@@ -8,6 +8,8 @@ import { ErrorsModule } from './errors/errors.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { RedisModule } from './redis/redis.module';
+import { TokenModule } from './token/token.module';
+import { TransactionsModule } from './transactions/transactions.module';
 
 /**
  * The map of the service. Infrastructure first (configuration, logging, PostgreSQL,
@@ -26,6 +28,8 @@ export class AppModule {
         ChainModule,
         ErrorsModule,
         HealthModule,
+        TransactionsModule,
+        TokenModule,
       ],
     };
   }

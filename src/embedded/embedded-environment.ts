@@ -7,7 +7,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 import { deployHaven } from '../chain/haven.deployer';
 import type { EnvSettings, RawEnvironment } from '../config';
 import { AnvilProcess } from './anvil.process';
-import { loadOrCreateDevSecrets } from './dev-secrets';
+import { type DevSecrets, loadOrCreateDevSecrets } from './dev-secrets';
 import { EmbeddedPostgres } from './postgres.process';
 
 /** Development fallbacks that were started, and the variables they provide. */
@@ -17,6 +17,7 @@ export interface EmbeddedEnvironment {
 }
 
 const DEV_BALANCE_WEI = 10n ** 24n;
+const DEV_SECRET_NAMES: Array<keyof DevSecrets> = ['WALLET_ENCRYPTION_KEY', 'ADMIN_API_KEY', 'API_KEY', 'BACKEND_PRIVATE_KEY'];
 const logger = new Logger('EmbeddedEnvironment');
 
 /**
@@ -34,9 +35,11 @@ export async function startEmbeddedEnvironment(settings: EnvSettings, env: RawEn
   };
 
   try {
-    const { secrets, created, path } = loadOrCreateDevSecrets(dataDir);
-    for (const [name, value] of Object.entries(secrets)) if (env[name] === undefined) provided[name] = value;
-    announceSecrets(provided, created, path);
+    if (DEV_SECRET_NAMES.some((name) => env[name] === undefined || env[name] === '')) {
+      const { secrets, created, path } = loadOrCreateDevSecrets(dataDir);
+      for (const [name, value] of Object.entries(secrets)) if (env[name] === undefined || env[name] === '') provided[name] = value;
+      announceSecrets(provided, created, path);
+    }
 
     if (settings.DATABASE_URL === undefined) {
       const postgres = await EmbeddedPostgres.start({ dataDir, port: settings.EMBEDDED_POSTGRES_PORT });

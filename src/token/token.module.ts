@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
+import { ChainModule } from '../chain/chain.module';
+import { CustodyWalletDirectory } from '../custody/custody-wallet.directory';
+import { WalletCustody } from '../custody/wallet-custody.entity';
+import { Transaction } from '../transactions/transaction.entity';
+import { TransactionsModule } from '../transactions/transactions.module';
+import { TokenController } from './token.controller';
+import { TransactionIntake } from './transaction-intake.service';
+import { TransactionQueries } from './transaction-query.service';
+import { TransactionsController } from './transactions.controller';
+
+/** The client apps' REST API: accept mints and redemptions, report on them. */
+@Module({
+  imports: [TypeOrmModule.forFeature([Transaction, WalletCustody]), ChainModule, TransactionsModule],
+  controllers: [TokenController, TransactionsController],
+  providers: [ClientApiKeyGuard, CustodyWalletDirectory, TransactionIntake, TransactionQueries],
+})
+export class TokenModule {}

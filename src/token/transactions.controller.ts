@@ -1,0 +1,30 @@
+import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+
+import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
+import { TransactionListQuery } from './dto/transaction-list.query';
+import { TransactionPageDto, TransactionResponseDto } from './dto/transaction-response.dto';
+import { TransactionQueries } from './transaction-query.service';
+
+@ApiTags('transactions')
+@ApiSecurity('client-key')
+@UseGuards(ClientApiKeyGuard)
+@Controller('api/v1/transactions')
+export class TransactionsController {
+  constructor(private readonly queries: TransactionQueries) {}
+
+  @Get(':txId')
+  @ApiOperation({ summary: 'One mint or redemption and where it is in the pipeline' })
+  @ApiOkResponse({ type: TransactionResponseDto })
+  async get(@Param('txId') txId: string): Promise<TransactionResponseDto> {
+    return TransactionResponseDto.from(await this.queries.get(txId));
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'Transactions, newest first, by user and status' })
+  @ApiOkResponse({ type: TransactionPageDto })
+  async list(@Query() query: TransactionListQuery): Promise<TransactionPageDto> {
+    const page = await this.queries.list(query);
+    return { items: page.items.map((row) => TransactionResponseDto.from(row)), nextCursor: page.nextCursor };
+  }
+}
