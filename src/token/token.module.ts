@@ -8,6 +8,7 @@ import { WalletCustody } from '../custody/wallet-custody.entity';
 import { Transaction } from '../transactions/transaction.entity';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { TokenController } from './token.controller';
+import { TransactionIntakeRepository } from './transaction-intake.repository';
 import { TransactionIntake } from './transaction-intake.service';
 import { TransactionQueries } from './transaction-query.service';
 import { TransactionsController } from './transactions.controller';
@@ -16,6 +17,6 @@ import { TransactionsController } from './transactions.controller';
 @Module({
   imports: [TypeOrmModule.forFeature([Transaction, WalletCustody]), ChainModule, TransactionsModule],
   controllers: [TokenController, TransactionsController],
-  providers: [ClientApiKeyGuard, CustodyWalletDirectory, TransactionIntake, TransactionQueries],
+  providers: [ClientApiKeyGuard, CustodyWalletDirectory, TransactionIntake, TransactionIntakeRepository, TransactionQueries],
 })
 export class TokenModule {}

@@ -1,14 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { getAddress, isAddress, zeroAddress, type Address } from 'viem';
 
 import { HavenTokenService } from '../chain/haven-token.service';
 import { AppConfigService } from '../config/app-config.service';
 import { CustodyWalletDirectory } from '../custody/custody-wallet.directory';
 import { TransactionDispatcher } from '../transactions/transaction-dispatcher';
-import { Transaction, type TransactionKind } from '../transactions/transaction.entity';
+import type { Transaction, TransactionKind } from '../transactions/transaction.entity';
 import { formatTokenAmount, parseTokenAmount } from './token-amount';
 import {
   DuplicateTransactionError,
@@ -17,6 +15,7 @@ import {
   MissingIdempotencyKeyError,
   WalletNotFoundError,
 } from './token.errors';
+import { type IntakeStatements, type NewRequestRow, TransactionIntakeRepository } from './transaction-intake.repository';
 
 export interface TokenRequest {
   userId: string;
@@ -37,71 +36,82 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
 @Injectable()
 export class TransactionIntake {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly config: AppConfigService,
     private readonly custody: CustodyWalletDirectory,
-    private readonly token: HavenTokenService,
     private readonly dispatcher: TransactionDispatcher,
+    private readonly store: TransactionIntakeRepository,
+    private readonly token: HavenTokenService,
   ) {}
 
   async accept(kind: TransactionKind, request: TokenRequest, idempotencyKey: string | undefined): Promise<Transaction> {
     if (idempotencyKey === undefined || !IDEMPOTENCY_KEY.test(idempotencyKey)) throw new MissingIdempotencyKeyError();
     const amount = parseTokenAmount(request.amount);
-    const address = await this.resolveAddress(kind, request);
-    const requestHash = hashRequest(kind, request.userId, address, amount, request.reason);
+    const given = request.address === undefined ? undefined : checkedAddress(kind, request.address);
+    const content = (address: Address): RequestContent => ({ kind, userId: request.userId, address, amount, reason: request.reason });
 
-    const existing = await this.findByKey(idempotencyKey);
-    if (existing) return this.sameRequestOrConflict(existing, requestHash);
-    if (kind === 'burn') await this.ensureRedeemable(address, amount);
-
-    const inserted: Array<{ id: string }> = await this.dataSource.query(
-      `INSERT INTO transactions (kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
-       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-      [kind, request.userId, address, amount.toString(), request.reason, idempotencyKey, requestHash, this.config.get('chain').chainId],
-    );
-    // Lost a race with a concurrent retry of the same key: answer as that retry would.
-    if (inserted.length === 0) return this.sameRequestOrConflict((await this.findByKey(idempotencyKey))!, requestHash);
-    this.dispatcher.notifyQueued();
-    return this.dataSource.getRepository(Transaction).findOneByOrFail({ id: inserted[0].id });
-  }
-
-  private async resolveAddress(kind: TransactionKind, request: TokenRequest): Promise<Address> {
-    if (request.address === undefined) {
-      const custodial = await this.custody.activeAddress(request.userId);
-      if (custodial === null) throw new WalletNotFoundError(request.userId);
-      return custodial;
+    if (given === undefined) {
+      // A retry that omits the address means the wallet the first request resolved to, even
+      // if the user's custodial wallet has been rotated or revoked since. (With an address,
+      // the insert's conflict check below answers a retry without this extra read.)
+      const existing = await this.store.findByKey(idempotencyKey);
+      if (existing) return sameRequestOrConflict(existing, requestHash(content(existing.address as Address)));
     }
-    const field = kind === 'mint' ? 'to' : 'from';
-    if (!isAddress(request.address) || request.address.toLowerCase() === zeroAddress) throw new InvalidAddressError(field);
-    return getAddress(request.address);
+
+    const address = given ?? (await this.custodialAddress(request.userId));
+    const chainId = this.config.get('chain').chainId;
+    const newRow: NewRequestRow = { ...content(address), idempotencyKey, requestHash: requestHash(content(address)), chainId };
+    const stored =
+      kind === 'burn'
+        ? await this.store.withHolderLock(address, (locked) => this.storeRedemption(locked, newRow))
+        : await storeOnce(this.store, newRow);
+    if (stored.created) this.dispatcher.notifyQueued();
+    return stored.row;
   }
 
-  /** On-chain balance less the redemptions of this holder still on their way. */
-  private async ensureRedeemable(address: Address, amount: bigint): Promise<void> {
-    const [balance, [{ pending }]] = await Promise.all([
-      this.token.balanceOf(address),
-      this.dataSource.query(
-        `SELECT coalesce(sum(amount), 0)::text AS pending FROM transactions
-          WHERE kind = 'burn' AND address = $1 AND status IN ('queued', 'signed', 'submitted')`,
-        [address],
-      ) as Promise<Array<{ pending: string }>>,
-    ]);
-    const available = balance - BigInt(pending);
-    if (available < amount) throw new InsufficientBalanceError(formatTokenAmount(available > 0n ? available : 0n));
+  private async custodialAddress(userId: string): Promise<Address> {
+    const custodial = await this.custody.activeAddress(userId);
+    if (custodial === null) throw new WalletNotFoundError(userId);
+    return custodial;
   }
 
-  private findByKey(idempotencyKey: string): Promise<Transaction | null> {
-    return this.dataSource.getRepository(Transaction).findOneBy({ idempotencyKey });
-  }
-
-  private sameRequestOrConflict(existing: Transaction, requestHash: string): Transaction {
-    if (existing.requestHash !== requestHash) throw new DuplicateTransactionError(existing.id);
-    return existing;
+  /** Under the holder's lock, so the redemptions accepted before this one are all counted. */
+  private async storeRedemption(locked: IntakeStatements, newRow: NewRequestRow): Promise<Stored> {
+    // A concurrent retry of this very request may have been stored while we waited for the lock.
+    const existing = await locked.findByKey(newRow.idempotencyKey);
+    if (existing) return { row: sameRequestOrConflict(existing, newRow.requestHash), created: false };
+    const [balance, pending] = await Promise.all([this.token.balanceOf(newRow.address), locked.pendingBurns(newRow.address)]);
+    const available = balance - pending;
+    if (available < newRow.amount) throw new InsufficientBalanceError(formatTokenAmount(available > 0n ? available : 0n));
+    return storeOnce(locked, newRow);
   }
 }
 
-function hashRequest(kind: TransactionKind, userId: string, address: Address, amount: bigint, reason: string): string {
+type RequestContent = Pick<NewRequestRow, 'kind' | 'userId' | 'address' | 'amount' | 'reason'>;
+interface Stored {
+  row: Transaction;
+  created: boolean;
+}
+
+/** Inserts the row, or answers with the one a concurrent request with the same key stored first. */
+async function storeOnce(statements: IntakeStatements, newRow: NewRequestRow): Promise<Stored> {
+  const id = await statements.insertQueued(newRow);
+  if (id !== null) return { row: await statements.findById(id), created: true };
+  const winner = await statements.findByKey(newRow.idempotencyKey);
+  return { row: sameRequestOrConflict(winner!, newRow.requestHash), created: false };
+}
+
+function checkedAddress(kind: TransactionKind, text: string): Address {
+  if (!isAddress(text) || text.toLowerCase() === zeroAddress) throw new InvalidAddressError(kind === 'mint' ? 'to' : 'from');
+  return getAddress(text);
+}
+
+/** sha256 of the request's canonical JSON: what makes a retry "the same request". */
+function requestHash({ kind, userId, address, amount, reason }: RequestContent): string {
   const canonical = JSON.stringify({ kind, userId, address: address.toLowerCase(), amountWei: amount.toString(), reason });
   return createHash('sha256').update(canonical).digest('hex');
+}
+
+function sameRequestOrConflict(existing: Transaction, hash: string): Transaction {
+  if (existing.requestHash !== hash) throw new DuplicateTransactionError(existing.id);
+  return existing;
 }

@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
+import { ApiErrorResponse } from './dto/error-response.dto';
 import { TransactionListQuery } from './dto/transaction-list.query';
 import { TransactionPageDto, TransactionResponseDto } from './dto/transaction-response.dto';
 import { TransactionQueries } from './transaction-query.service';
@@ -9,6 +10,7 @@ import { TransactionQueries } from './transaction-query.service';
 @ApiTags('transactions')
 @ApiSecurity('client-key')
 @UseGuards(ClientApiKeyGuard)
+@ApiErrorResponse(HttpStatus.UNAUTHORIZED, 'INVALID_API_KEY')
 @Controller('api/v1/transactions')
 export class TransactionsController {
   constructor(private readonly queries: TransactionQueries) {}
@@ -16,13 +18,15 @@ export class TransactionsController {
   @Get(':txId')
   @ApiOperation({ summary: 'One mint or redemption and where it is in the pipeline' })
   @ApiOkResponse({ type: TransactionResponseDto })
+  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'TRANSACTION_NOT_FOUND')
   async get(@Param('txId') txId: string): Promise<TransactionResponseDto> {
     return TransactionResponseDto.from(await this.queries.get(txId));
   }
 
   @Get()
-  @ApiOperation({ summary: 'Transactions, newest first, by user and status' })
+  @ApiOperation({ summary: 'Transactions, newest first, by user and status; follow nextCursor for the next page' })
   @ApiOkResponse({ type: TransactionPageDto })
+  @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'VALIDATION_ERROR')
   async list(@Query() query: TransactionListQuery): Promise<TransactionPageDto> {
     const page = await this.queries.list(query);
     return { items: page.items.map((row) => TransactionResponseDto.from(row)), nextCursor: page.nextCursor };

@@ -85,7 +85,7 @@ describe('error responses', () => {
       .post('/test-only/echo')
       .send({ name: 'x'.repeat(20_000), count: 1 });
 
-    expect(response.status).toBe(413);
+    expect(response.status).toBe(400);
     expect(response.body.error).toBe('PAYLOAD_TOO_LARGE');
   });
 
