@@ -40,6 +40,8 @@ export interface AppConfig {
     batchMintMaxSize: number;
     /** Ceiling on maxFeePerGas for sends and replacements (never for cancels); none if unset. */
     maxFeePerGasWei?: bigint;
+    /** Sent but unconfirmed transactions per wallet, across instances; claiming waits beyond it. */
+    maxInFlight: number;
   };
 }
 
@@ -148,6 +150,7 @@ export function loadConfig(env: RawEnvironment): AppConfig {
     },
     pipeline: {
       batchMintMaxSize: s.BATCH_MINT_MAX_SIZE ?? 100,
+      maxInFlight: s.MAX_IN_FLIGHT_TRANSACTIONS ?? 1000,
       maxFeePerGasWei:
         s.MAX_FEE_PER_GAS_GWEI === undefined ? undefined : BigInt(Math.round(s.MAX_FEE_PER_GAS_GWEI * 1e9)),
     },

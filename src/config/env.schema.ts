@@ -108,6 +108,7 @@ export const envSchema = z.object({
 
   BATCH_MINT_MAX_SIZE: int(1, 100).optional(),
   MAX_FEE_PER_GAS_GWEI: positiveNumber.optional(),
+  MAX_IN_FLIGHT_TRANSACTIONS: int(1, 10_000).optional(),
 
   PENDING_TX_THRESHOLD_MINUTES: positiveNumber.optional(),
   GAS_SPIKE_THRESHOLD: positiveNumber.optional(),

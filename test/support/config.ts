@@ -39,6 +39,6 @@ export function testConfig(parts: {
       webhook: { enabled: false, urls: [] },
     },
     monitoring: { pendingTxThresholdMinutes: 5, gasSpikeThreshold: 2, intervalSeconds: 60 },
-    pipeline: { batchMintMaxSize: 100 },
+    pipeline: { batchMintMaxSize: 100, maxInFlight: 1000 },
   };
 }

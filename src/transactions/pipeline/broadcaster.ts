@@ -33,26 +33,34 @@ export class Broadcaster {
   ) {}
 
   async send(broadcast: Broadcast): Promise<SendOutcome> {
-    let outcome: SendOutcome = 'accepted';
-    let failure: unknown;
-    try {
-      await this.client.sendRawTransaction({ serializedTransaction: broadcast.raw });
-    } catch (error) {
-      failure = error;
-      outcome = classifySendError(error);
-    }
-    await this.record(broadcast, outcome, failure);
-    return outcome;
+    return (await this.sendAll([broadcast]))[0];
+  }
+
+  /** Broadcasts concurrently (one JSON-RPC batch); accepted ones are recorded together. */
+  async sendAll(broadcasts: Broadcast[]): Promise<SendOutcome[]> {
+    const results = await Promise.all(
+      broadcasts.map((broadcast) =>
+        this.client.sendRawTransaction({ serializedTransaction: broadcast.raw }).then(
+          () => ({ outcome: 'accepted' as SendOutcome, failure: undefined as unknown }),
+          (failure: unknown) => ({ outcome: classifySendError(failure), failure }),
+        ),
+      ),
+    );
+    await this.repository.markSubmitted(broadcasts.filter((_, i) => results[i].outcome === 'accepted'));
+    await Promise.all(
+      broadcasts.map((broadcast, i) => (results[i].outcome === 'accepted' ? undefined : this.record(broadcast, results[i].outcome, results[i].failure))),
+    );
+    return results.map((result) => result.outcome);
   }
 
   private async record(broadcast: Broadcast, outcome: SendOutcome, failure: unknown): Promise<void> {
     const context = { batchId: broadcast.batchId, nonce: broadcast.nonce.toString(), hash: broadcast.hash, outcome };
     switch (outcome) {
       case 'accepted':
-        return this.repository.markSubmitted(broadcast.batchId, broadcast.hash);
+        return this.repository.markSubmitted([broadcast]);
       case 'nonce_too_low':
       case 'replacement_underpriced':
-        if (await this.isMined(broadcast.hash)) return this.repository.markSubmitted(broadcast.batchId, broadcast.hash);
+        if (await this.isMined(broadcast.hash)) return this.repository.markSubmitted([broadcast]);
         if (!broadcast.fresh) return;
         // Our fresh transaction can never take this nonce: someone else has it. Requeue
         // under a new nonce and move the counter past the chain's.

@@ -41,6 +41,8 @@ export interface ReceiptFacts {
 }
 
 const LIVE = `('signed', 'submitted')`;
+// First half of two-int advisory keys, apart from the migration and intake locks.
+const CONFIRMER_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
 
 /**
  * Every SQL statement of the send pipeline. Status changes are guarded by the status they
@@ -65,20 +67,32 @@ export class PipelineRepository {
     return rows.map((row) => ({ ...row, address: row.address as Address, amount: BigInt(row.amount) }));
   }
 
-  /** Stores the signed bytes before anything is broadcast: after a crash they are sent again as they are. */
-  async storeSigned(manager: EntityManager, attempt: SignedAttempt, requestIds: string[], sender: Address): Promise<void> {
-    await this.insertAttempt(manager, attempt);
+  /**
+   * Stores the signed bytes before anything is broadcast: after a crash they are sent again
+   * as they are. One statement per table for the whole step, however many sends it holds.
+   */
+  async storeSigned(manager: EntityManager, sends: Array<{ attempt: SignedAttempt; requestIds: string[] }>, sender: Address): Promise<void> {
+    if (sends.length === 0) return;
+    await this.insertAttempts(manager, sends.map((send) => send.attempt));
+    const requests = sends.flatMap(({ attempt, requestIds }) => requestIds.map((id) => ({ id, attempt })));
     await manager.query(
-      `UPDATE transactions SET status = 'signed', batch_id = $1, sender = $2, nonce = $3, tx_hash = $4,
-              attempt_count = attempt_count + 1, error_code = NULL, error_message = NULL, updated_at = now()
-        WHERE id = ANY($5::uuid[])`,
-      [attempt.batchId, sender.toLowerCase(), attempt.nonce.toString(), attempt.hash, requestIds],
+      `UPDATE transactions t SET status = 'signed', batch_id = s.batch_id, sender = $1, nonce = s.nonce, tx_hash = s.tx_hash,
+              attempt_count = t.attempt_count + 1, error_code = NULL, error_message = NULL, updated_at = now()
+         FROM unnest($2::uuid[], $3::uuid[], $4::bigint[], $5::char(66)[]) AS s(id, batch_id, nonce, tx_hash)
+        WHERE t.id = s.id`,
+      [
+        sender.toLowerCase(),
+        requests.map((request) => request.id),
+        requests.map((request) => request.attempt.batchId),
+        requests.map((request) => request.attempt.nonce.toString()),
+        requests.map((request) => request.attempt.hash),
+      ],
     );
   }
 
   /** A replacement (or cancel) for a batch still waiting: same nonce, new fees. */
   async storeReplacement(manager: EntityManager, attempt: SignedAttempt): Promise<void> {
-    await this.insertAttempt(manager, attempt);
+    await this.insertAttempts(manager, [attempt]);
     await manager.query(
       `UPDATE transactions SET tx_hash = $2, attempt_count = attempt_count + 1, updated_at = now()
         WHERE batch_id = $1 AND status IN ${LIVE}`,
@@ -86,15 +100,18 @@ export class PipelineRepository {
     );
   }
 
-  async markSubmitted(batchId: string, hash: Hex): Promise<void> {
+  /** Records broadcasts the node accepted; one statement per table for any number. */
+  async markSubmitted(sends: Array<{ batchId: string; hash: Hex }>): Promise<void> {
+    if (sends.length === 0) return;
     await this.dataSource.query(
-      `UPDATE transaction_attempts SET status = 'submitted', submitted_at = now() WHERE tx_hash = $1 AND status = 'signed'`,
-      [hash],
+      `UPDATE transaction_attempts SET status = 'submitted', submitted_at = now()
+        WHERE tx_hash = ANY($1::char(66)[]) AND status = 'signed'`,
+      [sends.map((send) => send.hash)],
     );
     await this.dataSource.query(
       `UPDATE transactions SET status = 'submitted', submitted_at = coalesce(submitted_at, now()), updated_at = now()
-        WHERE batch_id = $1 AND status = 'signed'`,
-      [batchId],
+        WHERE batch_id = ANY($1::uuid[]) AND status = 'signed'`,
+      [sends.map((send) => send.batchId)],
     );
   }
 
@@ -145,6 +162,42 @@ export class PipelineRepository {
     );
   }
 
+  /** Transaction-scoped: held until the caller's transaction ends; `false` if another instance has it. */
+  async tryLockConfirmer(manager: EntityManager, sender: Address): Promise<boolean> {
+    const [row] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [
+      CONFIRMER_LOCK_NAMESPACE,
+      sender.toLowerCase(),
+    ])) as [{ locked: boolean }];
+    return row.locked;
+  }
+
+  /** Settles successful sends in bulk: the winning attempt mined, the others replaced, the requests confirmed. */
+  async settleConfirmed(manager: EntityManager, settled: Array<ReceiptFacts & { batchId: string }>): Promise<void> {
+    if (settled.length === 0) return;
+    const batchIds = settled.map((item) => item.batchId);
+    const hashes = settled.map((item) => item.hash);
+    await manager.query(`SELECT id FROM transactions WHERE id = ANY($1::uuid[]) AND status IN ${LIVE} FOR UPDATE`, [batchIds]);
+    await manager.query(
+      `UPDATE transaction_attempts a SET status = CASE WHEN a.tx_hash = s.tx_hash THEN 'mined' ELSE 'replaced' END
+         FROM unnest($1::uuid[], $2::char(66)[]) AS s(batch_id, tx_hash)
+        WHERE a.transaction_id = s.batch_id AND a.status IN ${LIVE}`,
+      [batchIds, hashes],
+    );
+    await manager.query(
+      `UPDATE transactions t SET status = 'confirmed', tx_hash = s.tx_hash, block_number = s.block_number, gas_used = s.gas_used,
+              effective_gas_price = s.price, confirmed_at = now(), error_code = NULL, error_message = NULL, updated_at = now()
+         FROM unnest($1::uuid[], $2::char(66)[], $3::bigint[], $4::numeric[], $5::numeric[]) AS s(batch_id, tx_hash, block_number, gas_used, price)
+        WHERE t.batch_id = s.batch_id AND t.status IN ${LIVE}`,
+      [
+        batchIds,
+        hashes,
+        settled.map((item) => item.blockNumber.toString()),
+        settled.map((item) => item.gasUsed.toString()),
+        settled.map((item) => item.effectiveGasPrice.toString()),
+      ],
+    );
+  }
+
   async unfinishedBatches(sender: Address, options: { status?: 'signed' | 'submitted'; belowNonce?: bigint } = {}): Promise<UnfinishedBatch[]> {
     const rows: Array<{ batch_id: string; nonce: string; status: 'signed' | 'submitted'; last_attempt_at: Date }> =
       await this.dataSource.query(
@@ -156,6 +209,15 @@ export class PipelineRepository {
         [sender.toLowerCase(), options.status ?? null, options.belowNonce?.toString() ?? null],
       );
     return rows.map((row) => ({ batchId: row.batch_id, nonce: BigInt(row.nonce), status: row.status, lastAttemptAt: row.last_attempt_at }));
+  }
+
+  /** On-chain transactions of a wallet sent or about to be, not yet settled. */
+  async inFlightCount(sender: Address): Promise<number> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS count FROM transactions WHERE sender = $1 AND id = batch_id AND status IN ${LIVE}`,
+      [sender.toLowerCase()],
+    )) as [{ count: number }];
+    return row.count;
   }
 
   async liveAttempts(batchIds: string[]): Promise<StoredAttempt[]> {
@@ -197,20 +259,23 @@ export class PipelineRepository {
     return row.count;
   }
 
-  private async insertAttempt(manager: EntityManager, attempt: SignedAttempt): Promise<void> {
+  private async insertAttempts(manager: EntityManager, attempts: SignedAttempt[]): Promise<void> {
+    const column = <T>(pick: (attempt: SignedAttempt) => T) => attempts.map(pick);
     await manager.query(
       `INSERT INTO transaction_attempts
          (transaction_id, nonce, tx_hash, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, status, purpose)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, 'signed', $8)`,
+       SELECT s.transaction_id, s.nonce, s.tx_hash, s.raw_tx, s.max_fee, s.max_priority_fee, s.gas_limit, 'signed', s.purpose
+         FROM unnest($1::uuid[], $2::bigint[], $3::char(66)[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::varchar[])
+           AS s(transaction_id, nonce, tx_hash, raw_tx, max_fee, max_priority_fee, gas_limit, purpose)`,
       [
-        attempt.batchId,
-        attempt.nonce.toString(),
-        attempt.hash,
-        attempt.raw,
-        attempt.fees.maxFeePerGas.toString(),
-        attempt.fees.maxPriorityFeePerGas.toString(),
-        attempt.gasLimit.toString(),
-        attempt.purpose,
+        column((a) => a.batchId),
+        column((a) => a.nonce.toString()),
+        column((a) => a.hash),
+        column((a) => a.raw),
+        column((a) => a.fees.maxFeePerGas.toString()),
+        column((a) => a.fees.maxPriorityFeePerGas.toString()),
+        column((a) => a.gasLimit.toString()),
+        column((a) => a.purpose),
       ],
     );
   }

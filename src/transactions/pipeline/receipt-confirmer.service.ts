@@ -42,36 +42,38 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async confirmMined(): Promise<'idle'> {
-    const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
-    const batches = await this.repository.unfinishedBatches(this.signer.address, { belowNonce: mined });
-    if (batches.length === 0) return 'idle';
-    const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
-    const receipts = await Promise.all(attempts.map((attempt) => this.receipt(attempt.hash)));
-    for (const batch of batches) {
-      const index = attempts.findIndex((attempt, i) => attempt.batchId === batch.batchId && receipts[i] !== null);
-      if (index >= 0) {
-        this.unmatchedSince.delete(batch.batchId);
-        await this.settle(attempts[index], receipts[index]!);
-      } else {
-        await this.handleUnmatched(batch.batchId);
+    // One instance confirms a wallet at a time: the others would fetch the same receipts
+    // and race to write the same rows. The lock ends with the transaction.
+    await this.repository.transaction(async (manager) => {
+      if (!(await this.repository.tryLockConfirmer(manager, this.signer.address))) return;
+      const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
+      const batches = await this.repository.unfinishedBatches(this.signer.address, { belowNonce: mined });
+      if (batches.length === 0) return;
+      const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
+      const receipts = await Promise.all(attempts.map((attempt) => this.receipt(attempt.hash)));
+      const winners = new Map<string, { attempt: StoredAttempt; receipt: TransactionReceipt }>();
+      attempts.forEach((attempt, i) => receipts[i] && winners.set(attempt.batchId, { attempt, receipt: receipts[i] }));
+
+      const plain = [...winners.values()].filter(({ attempt, receipt }) => attempt.purpose !== 'cancel' && receipt.status === 'success');
+      await this.repository.settleConfirmed(manager, plain.map(({ attempt, receipt }) => ({ batchId: attempt.batchId, ...facts(receipt) })));
+      for (const batch of batches) {
+        const winner = winners.get(batch.batchId);
+        if (winner === undefined) await this.handleUnmatched(batch.batchId);
+        else this.unmatchedSince.delete(batch.batchId);
+        if (winner !== undefined && !plain.includes(winner)) await this.settle(winner.attempt, winner.receipt);
       }
-    }
+    });
     return 'idle';
   }
 
   private async settle(attempt: StoredAttempt, receipt: TransactionReceipt): Promise<void> {
-    const facts = {
-      hash: receipt.transactionHash,
-      blockNumber: receipt.blockNumber,
-      gasUsed: receipt.gasUsed,
-      effectiveGasPrice: receipt.effectiveGasPrice,
-    };
+    const settled = facts(receipt);
     const revertReason = receipt.status === 'reverted' ? await this.revertReason(attempt.raw, receipt.blockNumber) : undefined;
     await this.repository.transaction(async (manager) => {
       if (!(await this.repository.lockLiveBatch(manager, attempt.batchId))) return;
       if (attempt.purpose === 'cancel') {
         // The no-op took the nonce: the requests were never executed and go back to the queue.
-        await this.repository.settle(manager, attempt.batchId, facts, 'failed');
+        await this.repository.settle(manager, attempt.batchId, settled, 'failed');
         await manager.query(
           `UPDATE transactions SET status = 'queued', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL,
                   block_number = NULL, gas_used = NULL, effective_gas_price = NULL, error_code = NULL, error_message = NULL
@@ -80,7 +82,7 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
         );
         return;
       }
-      await this.repository.settle(manager, attempt.batchId, facts, receipt.status === 'success' ? 'confirmed' : 'failed', revertReason);
+      await this.repository.settle(manager, attempt.batchId, settled, receipt.status === 'success' ? 'confirmed' : 'failed', revertReason);
     });
   }
 
@@ -110,3 +112,10 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     }
   }
 }
+
+const facts = (receipt: TransactionReceipt) => ({
+  hash: receipt.transactionHash,
+  blockNumber: receipt.blockNumber,
+  gasUsed: receipt.gasUsed,
+  effectiveGasPrice: receipt.effectiveGasPrice,
+});

@@ -17,11 +17,13 @@ import { TransactionSigner } from './transaction.signer';
 
 /** Requests claimed per step. */
 const CLAIM_LIMIT = 200;
-/** Unconfirmed sends per wallet; beyond this nodes start refusing (geth account slots, Base). */
-const MAX_IN_FLIGHT = 256;
 const IDLE_POLL_MS = 250;
-/** Estimates are exact for the state they ran on; a little slack absorbs small changes. */
-const GAS_MARGIN_PERCENT = 110n;
+/**
+ * Estimates are exact for the state they ran on. A mint can only get cheaper before it runs
+ * (a recipient's or the supply's first credit is the dearest), a burn may not: it gets more
+ * slack. Every unit of slack is block space other mints cannot use.
+ */
+const GAS_MARGIN_PERCENT = { mint: 102n, burn: 110n } as const;
 
 /**
  * Claims queued requests (any number of instances, `FOR UPDATE SKIP LOCKED`), signs them
@@ -59,11 +61,11 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
 
   /** One step: claim, sign, store, broadcast. 'idle' when nothing could be sent. */
   async sendQueued(): Promise<'busy' | 'idle'> {
-    const room = MAX_IN_FLIGHT - (await this.repository.unfinishedBatches(this.signer.address)).length;
+    const room = this.config.get('pipeline').maxInFlight - (await this.repository.inFlightCount(this.signer.address));
     if (room <= 0) return 'idle';
     const signed = await this.repository.transaction((manager) => this.claimAndSign(manager, Math.min(room, CLAIM_LIMIT)));
     if (signed.length === 0) return 'idle';
-    await Promise.all(signed.map((attempt) => this.broadcaster.send({ ...attempt, fresh: true })));
+    await this.broadcaster.sendAll(signed.map((attempt) => ({ ...attempt, fresh: true })));
     return 'busy';
   }
 
@@ -81,15 +83,21 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     const sendable = plans.flatMap((plan, i) => (gasLimits[i] === null ? [] : [{ plan, gas: gasLimits[i]! }]));
 
     const leaseStart = Date.now();
-    const attempts: SignedAttempt[] = [];
-    for (const { plan, gas } of sendable) {
-      const nonce = await this.nonces.reserve(this.signer.address);
-      const { raw, hash } = await this.signer.sign({ nonce, to: this.config.get('chain').contractAddress, data: plan.data, gas, fees });
-      attempts.push({ batchId: plan.lead.id, nonce, hash, raw, fees, gasLimit: gas, purpose: 'send' });
-    }
-    for (const [i, attempt] of attempts.entries()) {
-      await this.repository.storeSigned(manager, attempt, sendable[i].plan.requests.map((request) => request.id), this.signer.address);
-    }
+    // Reserved together, so the nonce store serves them in one round trip; handed out in
+    // plan order, so older requests get lower nonces.
+    const nonces = (await Promise.all(sendable.map(() => this.nonces.reserve(this.signer.address)))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const to = this.config.get('chain').contractAddress;
+    const attempts: SignedAttempt[] = await Promise.all(
+      sendable.map(async ({ plan, gas }, i) => {
+        const { raw, hash } = await this.signer.sign({ nonce: nonces[i], to, data: plan.data, gas, fees });
+        return { batchId: plan.lead.id, nonce: nonces[i], hash, raw, fees, gasLimit: gas, purpose: 'send' as const };
+      }),
+    );
+    await this.repository.storeSigned(
+      manager,
+      attempts.map((attempt, i) => ({ attempt, requestIds: sendable[i].plan.requests.map((request) => request.id) })),
+      this.signer.address,
+    );
     // Past the lease, reconciliation may already have recycled these nonces: storing them
     // now could hand one nonce to two transactions. Roll back; the requests stay queued.
     if (Date.now() - leaseStart > NONCE_LEASE_MS / 2) throw new Error('nonce lease expired before the sends were stored');
@@ -110,7 +118,7 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
         to: this.config.get('chain').contractAddress,
         data: plan.data,
       });
-      return (gas * GAS_MARGIN_PERCENT) / 100n;
+      return (gas * GAS_MARGIN_PERCENT[plan.lead.kind]) / 100n;
     } catch (error) {
       if (!isRevert(error)) throw error;
       if (plan.requests.length > 1) {
