@@ -18,6 +18,7 @@ export class HavenDeploymentError extends Error {
 }
 
 const OPERATOR_ROLES = ['MINTER_ROLE', 'BURNER_ROLE', 'PAUSER_ROLE'] as const;
+const RECEIPT_TIMEOUT_MS = 30_000;
 
 /**
  * Deploys HAVEN and hands the operator roles to `minter`, waiting for every receipt, so the
@@ -56,7 +57,8 @@ export async function deployHaven(options: DeployHavenOptions): Promise<Address>
 }
 
 async function confirmed(client: HavenPublicClient, step: string, hash: Hash) {
-  const receipt = await client.waitForTransactionReceipt({ hash });
+  // Bounded: a transaction the node lost must fail the deploy loudly, not hang it.
+  const receipt = await client.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS });
   if (receipt.status !== 'success') throw new HavenDeploymentError(step, hash);
   return receipt;
 }

@@ -28,6 +28,10 @@ export interface NonceStatus {
   chain: ChainNonces;
   /** Nonces handed out above the chain's mined count, broadcast or not. */
   ahead: bigint;
+  /** Nonces of stored transactions not yet mined. */
+  inFlight: bigint[];
+  /** Nonces in [chain latest, counter) held by nothing. */
+  gaps: bigint[];
 }
 
 /**
@@ -46,7 +50,7 @@ export interface NonceStatus {
 export class NonceManager {
   private readonly logger = new Logger(NonceManager.name);
   private readonly chainId: number;
-  private storedFloor: (address: Address) => Promise<bigint> = async () => 0n;
+  private storedNonces: (address: Address) => Promise<readonly bigint[]> = async () => [];
 
   constructor(
     @Inject(NONCE_STORE) private readonly store: NonceStore,
@@ -57,12 +61,12 @@ export class NonceManager {
   }
 
   /**
-   * Tells the manager how to read, from storage, the lowest nonce above every stored
-   * transaction of a wallet. A counter lost with Redis must not restart below nonces that
-   * are signed and stored but not yet in the chain's pending count.
+   * Tells the manager how to read, from storage, the nonces of a wallet's stored and
+   * unfinished transactions. A counter lost with Redis must not restart below nonces that
+   * are signed and stored but not yet in the chain's pending count; status reports them.
    */
-  useStoredFloor(floor: (address: Address) => Promise<bigint>): void {
-    this.storedFloor = floor;
+  useStoredNonces(read: (address: Address) => Promise<readonly bigint[]>): void {
+    this.storedNonces = read;
   }
 
   async reserve(address: Address): Promise<bigint> {
@@ -73,8 +77,9 @@ export class NonceManager {
       // First use (or after a reset): one process reads the chain, the others retry.
       await this.store.withLock(wallet, LOCK_TTL_MS, async () => {
         if ((await this.store.snapshot(wallet)).next === null) {
-          const [{ pending }, stored] = await Promise.all([this.chainNonces(address), this.storedFloor(address)]);
-          await this.store.raiseFloor(wallet, pending > stored ? pending : stored);
+          const [{ pending }, stored] = await Promise.all([this.chainNonces(address), this.storedNonces(address)]);
+          const aboveStored = stored.reduce((floor, nonce) => (nonce + 1n > floor ? nonce + 1n : floor), 0n);
+          await this.store.raiseFloor(wallet, pending > aboveStored ? pending : aboveStored);
         }
       });
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS));
@@ -132,7 +137,12 @@ export class NonceManager {
   }
 
   async status(address: Address): Promise<NonceStatus> {
-    const [snapshot, chain] = await Promise.all([this.store.snapshot(this.walletKey(address)), this.chainNonces(address)]);
+    const [snapshot, chain, stored] = await Promise.all([
+      this.store.snapshot(this.walletKey(address)),
+      this.chainNonces(address),
+      this.storedNonces(address),
+    ]);
+    const inFlight = stored.filter((nonce) => nonce >= chain.latest).sort((a, b) => (a < b ? -1 : 1));
     return {
       address: getAddress(address),
       chainId: this.chainId,
@@ -140,6 +150,10 @@ export class NonceManager {
       recycled: snapshot.recycled,
       chain,
       ahead: snapshot.next === null || snapshot.next < chain.latest ? 0n : snapshot.next - chain.latest,
+      inFlight,
+      // Handed out, yet neither stored, recycled nor mined: a reservation on its way to the
+      // database, or lost with its process (reconcile recycles those after the lease).
+      gaps: snapshot.next === null ? [] : this.unheld(chain.latest, snapshot.next, snapshot.recycled, inFlight),
     };
   }
 

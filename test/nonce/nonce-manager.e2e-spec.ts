@@ -105,6 +105,8 @@ describe('NonceManager', () => {
     expect(status.counter).toBe(first + 2n);
     expect(status.chain).toEqual({ latest: first, pending: first });
     expect(status.ahead).toBe(2n);
+    expect(status.inFlight).toEqual([]);
+    expect(status.gaps).toEqual([first, first + 1n]);
     await nonces.reset(chain.backendAddress);
     expect((await nonces.status(chain.backendAddress)).counter).toBeNull();
   });

@@ -142,6 +142,8 @@ describe('known failure modes of today’s relayers', () => {
     const id = await insert(recipient);
     const submitted = await waitFor(id, (row) => row.status === 'submitted');
     expect(BigInt(submitted.nonce!)).toBe(lost + 1n);
+    const status = await testApp.app.get(NonceManager).status(testApp.chain.backendAddress);
+    expect(status).toMatchObject({ inFlight: [lost + 1n], gaps: [lost] });
 
     await testApp.app.get(NonceGapHealer).heal({ leaseMs: 50 });
 

@@ -28,10 +28,7 @@ export class NonceGapHealer implements OnApplicationBootstrap, OnApplicationShut
     private readonly signer: TransactionSigner,
     private readonly fees: FeeOracle,
   ) {
-    this.nonces.useStoredFloor(async (address) => {
-      const held = await this.repository.heldNonces(address, 0n);
-      return held.reduce((highest, nonce) => (nonce + 1n > highest ? nonce + 1n : highest), 0n);
-    });
+    this.nonces.useStoredNonces((address) => this.repository.heldNonces(address, 0n));
   }
 
   onApplicationBootstrap(): void {
