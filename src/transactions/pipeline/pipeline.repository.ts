@@ -42,7 +42,7 @@ export interface ReceiptFacts {
 
 const LIVE = `('signed', 'submitted')`;
 // First half of two-int advisory keys, apart from the migration and intake locks.
-const CONFIRMER_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
+const WALLET_ROLE_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
 
 /**
  * Every SQL statement of the send pipeline. Status changes are guarded by the status they
@@ -162,11 +162,15 @@ export class PipelineRepository {
     );
   }
 
-  /** Transaction-scoped: held until the caller's transaction ends; `false` if another instance has it. */
-  async tryLockConfirmer(manager: EntityManager, sender: Address): Promise<boolean> {
+  /**
+   * Makes one instance at a time do `role`'s work for a wallet (confirming, replacing): the
+   * others would repeat the same RPC calls and race to write the same rows. Held until the
+   * caller's transaction ends; `false` if another instance holds it.
+   */
+  async tryLockWalletRole(manager: EntityManager, role: 'confirmer' | 'replacer', sender: Address): Promise<boolean> {
     const [row] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [
-      CONFIRMER_LOCK_NAMESPACE,
-      sender.toLowerCase(),
+      WALLET_ROLE_LOCK_NAMESPACE,
+      `${role}:${sender.toLowerCase()}`,
     ])) as [{ locked: boolean }];
     return row.locked;
   }

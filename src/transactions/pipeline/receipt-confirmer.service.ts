@@ -42,10 +42,8 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async confirmMined(): Promise<'idle'> {
-    // One instance confirms a wallet at a time: the others would fetch the same receipts
-    // and race to write the same rows. The lock ends with the transaction.
     await this.repository.transaction(async (manager) => {
-      if (!(await this.repository.tryLockConfirmer(manager, this.signer.address))) return;
+      if (!(await this.repository.tryLockWalletRole(manager, 'confirmer', this.signer.address))) return;
       const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
       const batches = await this.repository.unfinishedBatches(this.signer.address, { belowNonce: mined });
       if (batches.length === 0) return;

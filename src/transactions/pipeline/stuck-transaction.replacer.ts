@@ -50,19 +50,26 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
   }
 
   async step(): Promise<'idle'> {
+    // One instance per wallet: two would sign competing replacements for the same nonce.
+    await this.repository.transaction(async (manager) => {
+      if (await this.repository.tryLockWalletRole(manager, 'replacer', this.signer.address)) await this.moveStuck();
+    });
+    return 'idle';
+  }
+
+  private async moveStuck(): Promise<void> {
     const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
     const batches = (await this.repository.unfinishedBatches(this.signer.address)).filter((batch) => batch.nonce >= mined);
     const now = Date.now();
     const unsent = batches.filter((batch) => batch.status === 'signed' && now - batch.lastAttemptAt.getTime() > REBROADCAST_AFTER_MS);
     const stuck = batches.filter((batch) => batch.status === 'submitted' && now - batch.lastAttemptAt.getTime() > this.thresholdMs);
-    if (unsent.length + stuck.length === 0) return 'idle';
+    if (unsent.length + stuck.length === 0) return;
     const attempts = await this.repository.liveAttempts([...unsent, ...stuck].map((batch) => batch.batchId));
     for (const batch of unsent) {
       const latest = attempts.filter((attempt) => attempt.batchId === batch.batchId).at(-1);
       if (latest) await this.broadcaster.send({ ...latest, fresh: false });
     }
     for (const batch of stuck) await this.replace(batch, attempts.filter((attempt) => attempt.batchId === batch.batchId));
-    return 'idle';
   }
 
   private async replace(batch: UnfinishedBatch, attempts: StoredAttempt[]): Promise<void> {
