@@ -1,10 +1,13 @@
 import { type Address, createPublicClient, createTestClient, type Hex, http, parseEther, type TestClient } from 'viem';
-import { generatePrivateKey } from 'viem/accounts';
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 import { type BackendWalletClient, createBackendWalletClient, type HavenPublicClient } from '../../src/chain/chain.clients';
 import { chainFromId } from '../../src/chain/chain.definition';
 import { deployHaven } from '../../src/chain/haven.deployer';
 import { AnvilProcess, freePort } from '../../src/embedded/anvil.process';
+
+/** A fresh address nobody holds a key to in the test: a recipient with no history. */
+export const newAddress = (): Address => privateKeyToAccount(generatePrivateKey()).address;
 
 export interface TestChain {
   rpcUrl: string;

@@ -1,13 +1,13 @@
 import { parseUnits, type Address } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 import request from 'supertest';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import type { TestApp } from '../support/app';
+import { newAddress } from '../support/chain';
 import { TEST_API_KEY } from '../support/config';
 import { withClient } from '../support/database';
 
-export const newAddress = (): Address => privateKeyToAccount(generatePrivateKey()).address;
+export { newAddress };
 
 let keys = 0;
 export const nextKey = (): string => `key-${process.pid}-${Date.now()}-${++keys}`;

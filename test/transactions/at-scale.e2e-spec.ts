@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { formatUnits, parseEventLogs, parseUnits, type Address } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 import { havenAbi } from '../../src/chain/haven.abi';
-import { type TestChain, startTestChain } from '../support/chain';
+import { newAddress, type TestChain, startTestChain } from '../support/chain';
 import { TEST_API_KEY } from '../support/config';
 import { createTestDatabase, type TestDatabase, withClient } from '../support/database';
 import { eventually } from '../support/eventually';
@@ -35,7 +34,7 @@ describe('the pipeline at scale, across instances and crashes', () => {
   async function requestMints(urls: string[], count: number): Promise<Accepted[]> {
     return Promise.all(
       Array.from({ length: count }, async (_, i) => {
-        const to = privateKeyToAccount(generatePrivateKey()).address;
+        const to = newAddress();
         const amount = parseUnits(String(i + 1), 18);
         const response = await fetch(`${urls[i % urls.length]}/api/v1/token/mint`, {
           method: 'POST',

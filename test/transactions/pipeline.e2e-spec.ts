@@ -1,13 +1,12 @@
 import { parseEventLogs, parseUnits, type Address } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import { TransactionsModule } from '../../src/transactions/transactions.module';
 import { startTestApp, type TestApp } from '../support/app';
+import { newAddress } from '../support/chain';
 import { eventually } from '../support/eventually';
 import { attemptRows, insertQueuedRequest, requestRows } from '../support/factories';
 
-const newAddress = (): Address => privateKeyToAccount(generatePrivateKey()).address;
 const tokens = (amount: string) => parseUnits(amount, 18);
 
 describe('transaction pipeline (automine)', () => {

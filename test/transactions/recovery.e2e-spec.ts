@@ -2,7 +2,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
 import { parseEventLogs, parseUnits, type Address, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import type { AppConfig } from '../../src/config';
@@ -10,11 +9,11 @@ import { NonceManager } from '../../src/nonce/nonce-manager.service';
 import { NonceGapHealer } from '../../src/transactions/pipeline/nonce-gap.healer';
 import { TransactionsModule } from '../../src/transactions/transactions.module';
 import { startTestApp, type TestApp } from '../support/app';
+import { newAddress } from '../support/chain';
 import { TEST_REDIS_URL } from '../support/config';
 import { eventually } from '../support/eventually';
 import { attemptRows, insertQueuedRequest, requestRows, type StoredRequest } from '../support/factories';
 
-const newAddress = (): Address => privateKeyToAccount(generatePrivateKey()).address;
 const ONE = parseUnits('1', 18);
 /** Pending longer than this (1.2 s) counts as stuck in these tests. */
 const FAST_THRESHOLD = (config: AppConfig): AppConfig => ({ ...config, monitoring: { ...config.monitoring, pendingTxThresholdMinutes: 0.02 } });

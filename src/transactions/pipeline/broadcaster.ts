@@ -71,11 +71,7 @@ export class Broadcaster {
       case 'rejected':
         this.logger.error({ ...context, error: describeError(failure) }, 'node rejected a signed transaction');
         if (!broadcast.fresh) return;
-        await this.repository.transaction(async (manager) => {
-          const ids: Array<{ id: string }> = await manager.query(`SELECT id FROM transactions WHERE batch_id = $1`, [broadcast.batchId]);
-          await this.repository.requeue(manager, broadcast.batchId);
-          await this.repository.markFailed(manager, ids.map((row) => row.id), 'TRANSACTION_ERROR', describeError(failure));
-        });
+        await this.repository.transaction((manager) => this.repository.failUnsendable(manager, broadcast.batchId, describeError(failure)));
         await this.nonces.release(this.signer.address, [broadcast.nonce]);
         return;
       case 'insufficient_funds':

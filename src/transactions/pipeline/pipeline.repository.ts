@@ -121,6 +121,34 @@ export class PipelineRepository {
       `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${LIVE}`,
       [batchId],
     );
+    return this.returnToQueue(manager, batchId);
+  }
+
+  /** Our own no-op took the nonce: it is the mined attempt, and the requests were never executed. */
+  async requeueAfterCancel(manager: EntityManager, batchId: string, cancelHash: Hex): Promise<void> {
+    await manager.query(
+      `UPDATE transaction_attempts SET status = CASE WHEN tx_hash = $2 THEN 'mined' ELSE 'replaced' END
+        WHERE transaction_id = $1 AND status IN ${LIVE}`,
+      [batchId, cancelHash],
+    );
+    await this.returnToQueue(manager, batchId);
+  }
+
+  /** The node will never take the signed transaction: its requests fail and give up the nonce. */
+  async failUnsendable(manager: EntityManager, batchId: string, message: string): Promise<void> {
+    await manager.query(
+      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${LIVE}`,
+      [batchId],
+    );
+    await manager.query(
+      `UPDATE transactions SET status = 'failed', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL,
+              error_code = 'TRANSACTION_ERROR', error_message = $2, updated_at = now()
+        WHERE batch_id = $1 AND status IN ${LIVE}`,
+      [batchId, message.slice(0, 2000)],
+    );
+  }
+
+  private async returnToQueue(manager: EntityManager, batchId: string): Promise<number> {
     const [, count] = (await manager.query(
       `UPDATE transactions SET status = 'queued', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL, updated_at = now()
         WHERE batch_id = $1 AND status IN ${LIVE}`,

@@ -71,13 +71,7 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
       if (!(await this.repository.lockLiveBatch(manager, attempt.batchId))) return;
       if (attempt.purpose === 'cancel') {
         // The no-op took the nonce: the requests were never executed and go back to the queue.
-        await this.repository.settle(manager, attempt.batchId, settled, 'failed');
-        await manager.query(
-          `UPDATE transactions SET status = 'queued', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL,
-                  block_number = NULL, gas_used = NULL, effective_gas_price = NULL, error_code = NULL, error_message = NULL
-            WHERE batch_id = $1 AND status = 'failed'`,
-          [attempt.batchId],
-        );
+        await this.repository.requeueAfterCancel(manager, attempt.batchId, attempt.hash);
         return;
       }
       await this.repository.settle(manager, attempt.batchId, settled, receipt.status === 'success' ? 'confirmed' : 'failed', revertReason);
