@@ -1,12 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
 
+import { AdminModule } from './admin/admin.module';
+import { AlertingModule } from './alerting/alerting.module';
 import { ChainModule } from './chain/chain.module';
+import { CircuitBreakerModule } from './circuit-breaker/circuit-breaker.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { ErrorsModule } from './errors/errors.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { RedisModule } from './redis/redis.module';
 import { TokenModule } from './token/token.module';
 import { TransactionsModule } from './transactions/transactions.module';
@@ -25,11 +29,15 @@ export class AppModule {
         LoggingModule,
         DatabaseModule,
         RedisModule,
+        MetricsModule,
+        CircuitBreakerModule,
         ChainModule,
         ErrorsModule,
+        AlertingModule,
         HealthModule,
         TransactionsModule,
         TokenModule,
+        AdminModule,
       ],
     };
   }

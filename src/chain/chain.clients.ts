@@ -12,8 +12,11 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
+import type { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
+import { CircuitBreakerRegistry } from '../circuit-breaker/circuit-breaker.registry';
 import { AppConfigService } from '../config/app-config.service';
 import { chainFromId } from './chain.definition';
+import { isRpcOutage } from './rpc-outage';
 
 /** Injection tokens: viem clients are plain objects, so they are provided by token, not class. */
 export const PUBLIC_CLIENT = Symbol('PUBLIC_CLIENT');
@@ -26,6 +29,8 @@ export type BackendWalletClient = WalletClient<HttpTransport, Chain, PrivateKeyA
 export interface RpcEndpoint {
   rpcUrl: string;
   chainId: number;
+  /** Every JSON-RPC request passes through it when given: reads, sends, receipts, fee data. */
+  breaker?: Pick<CircuitBreaker, 'execute'>;
 }
 
 const RPC_TIMEOUT_MS = 10_000;
@@ -37,34 +42,49 @@ const RPC_RETRY_COUNT = 1;
 // one JSON-RPC batch: one HTTP round trip for hundreds of calls instead of one each.
 const RPC_BATCH = { batchSize: 200, wait: 0 };
 
-function rpcTransport(rpcUrl: string): HttpTransport {
-  return http(rpcUrl, { timeout: RPC_TIMEOUT_MS, retryCount: RPC_RETRY_COUNT, batch: RPC_BATCH });
+/**
+ * viem's HTTP transport, with each request (after viem's own retry) run through the breaker.
+ * This is the one place every chain call passes, so nothing can bypass the breaker; an open
+ * breaker refuses before any connection is made.
+ */
+function rpcTransport(rpcUrl: string, breaker?: RpcEndpoint['breaker']): HttpTransport {
+  const transport = http(rpcUrl, { timeout: RPC_TIMEOUT_MS, retryCount: RPC_RETRY_COUNT, batch: RPC_BATCH });
+  if (breaker === undefined) return transport;
+  return ((parameters) => {
+    const built = transport(parameters);
+    const request: typeof built.request = (args, options) => breaker.execute(() => built.request(args, options));
+    return { ...built, request };
+  }) as HttpTransport;
 }
 
-export function createHavenPublicClient({ rpcUrl, chainId }: RpcEndpoint): HavenPublicClient {
-  return createPublicClient({ chain: chainFromId(chainId, rpcUrl), transport: rpcTransport(rpcUrl) });
+export function createHavenPublicClient({ rpcUrl, chainId, breaker }: RpcEndpoint): HavenPublicClient {
+  return createPublicClient({ chain: chainFromId(chainId, rpcUrl), transport: rpcTransport(rpcUrl, breaker) });
 }
 
-export function createBackendWalletClient({ rpcUrl, chainId }: RpcEndpoint, privateKey: Hex): BackendWalletClient {
+export function createBackendWalletClient({ rpcUrl, chainId, breaker }: RpcEndpoint, privateKey: Hex): BackendWalletClient {
   return createWalletClient({
     account: privateKeyToAccount(privateKey),
     chain: chainFromId(chainId, rpcUrl),
-    transport: rpcTransport(rpcUrl),
+    transport: rpcTransport(rpcUrl, breaker),
   });
 }
+
+/** The `blockchain` breaker: only an unreachable or failing node counts, never a revert. */
+export const BLOCKCHAIN_BREAKER = 'blockchain';
 
 export const chainClientProviders: Provider[] = [
   {
     provide: PUBLIC_CLIENT,
-    inject: [AppConfigService],
-    useFactory: (config: AppConfigService): HavenPublicClient => createHavenPublicClient(config.get('chain')),
+    inject: [AppConfigService, CircuitBreakerRegistry],
+    useFactory: (config: AppConfigService, breakers: CircuitBreakerRegistry): HavenPublicClient =>
+      createHavenPublicClient({ ...config.get('chain'), breaker: breakers.register(BLOCKCHAIN_BREAKER, isRpcOutage) }),
   },
   {
     provide: WALLET_CLIENT,
-    inject: [AppConfigService],
-    useFactory: (config: AppConfigService): BackendWalletClient => {
+    inject: [AppConfigService, CircuitBreakerRegistry],
+    useFactory: (config: AppConfigService, breakers: CircuitBreakerRegistry): BackendWalletClient => {
       const chain = config.get('chain');
-      return createBackendWalletClient(chain, chain.backendPrivateKey);
+      return createBackendWalletClient({ ...chain, breaker: breakers.register(BLOCKCHAIN_BREAKER, isRpcOutage) }, chain.backendPrivateKey);
     },
   },
 ];

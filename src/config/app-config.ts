@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem';
 
 import { ConfigError } from './config.error';
-import { EnvName, EnvSettings, envSchema, ENV_NAMES } from './env.schema';
+import { BREAKER_NAMES, EnvName, EnvSettings, envSchema, ENV_NAMES } from './env.schema';
 
 export type Environment = NonNullable<EnvSettings['ENVIRONMENT']>;
 export type LogLevel = NonNullable<EnvSettings['LOG_LEVEL']>;
@@ -35,6 +35,8 @@ export interface AppConfig {
     webhook: { enabled: boolean; urls: string[] };
   };
   monitoring: { pendingTxThresholdMinutes: number; gasSpikeThreshold: number; intervalSeconds: number };
+  /** Settings per breaker name; names without their own use `default`. */
+  circuitBreakers: Record<'default' | (typeof BREAKER_NAMES)[number], BreakerConfig>;
   pipeline: {
     /** Queued mints with the same reason are packed into one batchMint of at most this many; 1 = never. */
     batchMintMaxSize: number;
@@ -43,6 +45,12 @@ export interface AppConfig {
     /** Sent but unconfirmed transactions per wallet, across instances; claiming waits beyond it. */
     maxInFlight: number;
   };
+}
+
+export interface BreakerConfig {
+  failureThreshold: number;
+  successThreshold: number;
+  openTimeoutMs: number;
 }
 
 /** What must be present before the service can run, whichever way it was provided. */
@@ -100,6 +108,10 @@ export function parseEnvironment(env: RawEnvironment, options: { complete: boole
   if (Number(present.WORKERS ?? 1) > 1 && present.REDIS_URL === undefined && !problems.has('WORKERS')) {
     problems.set('WORKERS', 'more than one worker needs REDIS_URL for shared coordination');
   }
+  const adminKeys = new Set(settings.ADMIN_API_KEY ?? []);
+  if ((settings.API_KEY ?? []).some((key) => adminKeys.has(key)) && !problems.has('API_KEY')) {
+    problems.set('API_KEY', 'must not share a key with ADMIN_API_KEY');
+  }
   if (problems.size > 0) throw new ConfigError(problems);
   return settings;
 }
@@ -148,6 +160,7 @@ export function loadConfig(env: RawEnvironment): AppConfig {
       gasSpikeThreshold: s.GAS_SPIKE_THRESHOLD ?? 2.0,
       intervalSeconds: s.MONITOR_INTERVAL_SECONDS ?? 60,
     },
+    circuitBreakers: breakerConfigs(s),
     pipeline: {
       batchMintMaxSize: s.BATCH_MINT_MAX_SIZE ?? 100,
       maxInFlight: s.MAX_IN_FLIGHT_TRANSACTIONS ?? 1000,
@@ -155,4 +168,22 @@ export function loadConfig(env: RawEnvironment): AppConfig {
         s.MAX_FEE_PER_GAS_GWEI === undefined ? undefined : BigInt(Math.round(s.MAX_FEE_PER_GAS_GWEI * 1e9)),
     },
   };
+}
+
+function breakerConfigs(s: EnvSettings): AppConfig['circuitBreakers'] {
+  // The per-breaker variables are generated from BREAKER_NAMES, so they are read by name.
+  const values = s as unknown as Record<string, number | undefined>;
+  const read = (infix: string, fallback: BreakerConfig): BreakerConfig => {
+    const timeout = values[`CIRCUIT_BREAKER_${infix}TIMEOUT_SECONDS`];
+    return {
+      failureThreshold: values[`CIRCUIT_BREAKER_${infix}FAILURE_THRESHOLD`] ?? fallback.failureThreshold,
+      successThreshold: values[`CIRCUIT_BREAKER_${infix}SUCCESS_THRESHOLD`] ?? fallback.successThreshold,
+      openTimeoutMs: timeout === undefined ? fallback.openTimeoutMs : Math.round(timeout * 1000),
+    };
+  };
+  const defaults = read('', { failureThreshold: 5, successThreshold: 2, openTimeoutMs: 30_000 });
+  return Object.assign(
+    { default: defaults },
+    ...BREAKER_NAMES.map((name) => ({ [name]: read(`${name.toUpperCase()}_`, defaults) })),
+  ) as AppConfig['circuitBreakers'];
 }

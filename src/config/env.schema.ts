@@ -61,6 +61,20 @@ const secretList = (minLength: number) =>
     .transform(list)
     .pipe(z.array(z.string().min(minLength, `each key must be at least ${minLength} characters`)).min(1));
 
+/** Breakers with their own settings; any other name the code registers uses the defaults. */
+export const BREAKER_NAMES = ['blockchain', 'smtp', 'webhook', 'kms'] as const;
+
+const breakerFields = (infix: string) => ({
+  [`CIRCUIT_BREAKER_${infix}FAILURE_THRESHOLD`]: int(1, 1000).optional(),
+  [`CIRCUIT_BREAKER_${infix}SUCCESS_THRESHOLD`]: int(1, 1000).optional(),
+  [`CIRCUIT_BREAKER_${infix}TIMEOUT_SECONDS`]: positiveNumber.optional(),
+});
+
+const breakerSchema = z.object({
+  ...breakerFields(''),
+  ...Object.assign({}, ...BREAKER_NAMES.map((name) => breakerFields(`${name.toUpperCase()}_`))),
+} as Record<`CIRCUIT_BREAKER_${string}`, z.ZodOptional<z.ZodPipe>>);
+
 export const envSchema = z.object({
   ENVIRONMENT: z.enum(['development', 'test', 'staging', 'production']).optional(),
   LOG_LEVEL: z
@@ -113,6 +127,8 @@ export const envSchema = z.object({
   PENDING_TX_THRESHOLD_MINUTES: positiveNumber.optional(),
   GAS_SPIKE_THRESHOLD: positiveNumber.optional(),
   MONITOR_INTERVAL_SECONDS: int(1, 3600).optional(),
+
+  ...breakerSchema.shape,
 
   HAVEN_DATA_DIR: z.string().min(1).optional(),
   EMBEDDED_POSTGRES_PORT: int(1, 65535).optional(),

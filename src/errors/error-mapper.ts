@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 
+import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { AppError } from './app.error';
 import {
   InternalError,
@@ -27,6 +28,9 @@ const isBodyParserError = (value: unknown): value is BodyParserError =>
  */
 export function toAppError(exception: unknown, request: { method: string; url: string }): AppError {
   if (exception instanceof AppError) return exception;
+  // A library may wrap our own error (viem wraps the breaker's refusal): it still means what it says.
+  const wrapped = findOpenBreaker(exception);
+  if (wrapped) return wrapped;
   // The Express adapter wraps body-parser's errors in HttpExceptions; the cause says which.
   const parserError = exception instanceof HttpException ? exception.cause : exception;
   if (isBodyParserError(parserError)) {

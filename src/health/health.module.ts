@@ -2,12 +2,13 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 
 import { ChainModule } from '../chain/chain.module';
+import { MonitoringModule } from '../monitoring/monitoring.module';
 import { BlockchainHealthIndicator } from './blockchain.health';
 import { HealthController } from './health.controller';
 import { RedisHealthIndicator } from './redis.health';
 
 @Module({
-  imports: [TerminusModule, ChainModule],
+  imports: [TerminusModule, ChainModule, MonitoringModule],
   controllers: [HealthController],
   providers: [BlockchainHealthIndicator, RedisHealthIndicator],
 })

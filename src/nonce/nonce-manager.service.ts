@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { getAddress, type Address } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../chain/chain.clients';
+import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { AppConfigService } from '../config/app-config.service';
 import { NonceError } from './nonce.errors';
 import { NONCE_STORE, type NonceStore } from './nonce.store';
@@ -76,11 +77,7 @@ export class NonceManager {
       if (nonce !== null) return nonce;
       // First use (or after a reset): one process reads the chain, the others retry.
       await this.store.withLock(wallet, LOCK_TTL_MS, async () => {
-        if ((await this.store.snapshot(wallet)).next === null) {
-          const [{ pending }, stored] = await Promise.all([this.chainNonces(address), this.storedNonces(address)]);
-          const aboveStored = stored.reduce((floor, nonce) => (nonce + 1n > floor ? nonce + 1n : floor), 0n);
-          await this.store.raiseFloor(wallet, pending > aboveStored ? pending : aboveStored);
-        }
+        if ((await this.store.snapshot(wallet)).next === null) await this.store.raiseFloor(wallet, await this.initialCounter(address));
       });
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS));
     }
@@ -157,6 +154,26 @@ export class NonceManager {
     };
   }
 
+  /**
+   * Rebuilds the counter from the chain's pending count and the stored transactions, for an
+   * operator after drift. Safe while sending: under the wallet lock, the counter is cleared
+   * (new reservations wait for the lock), then the lease is waited out, so every nonce
+   * handed out before the clear is either stored (and counted) or abandoned by its sender.
+   */
+  async resync(address: Address, { leaseMs = NONCE_LEASE_MS }: { leaseMs?: number } = {}): Promise<NonceStatus> {
+    const wallet = this.walletKey(address);
+    const rebuilt = await this.store.withLock(wallet, LOCK_TTL_MS + leaseMs, async () => {
+      const before = await this.store.snapshot(wallet);
+      await this.store.clear(wallet);
+      await new Promise((resolve) => setTimeout(resolve, leaseMs));
+      const next = await this.store.raiseFloor(wallet, await this.initialCounter(address));
+      return { before: before.next, next };
+    });
+    if (rebuilt === null) throw new NonceError('The nonce counter is locked by reconciliation; retry in a few seconds', { address });
+    this.logger.warn({ address, before: rebuilt.before?.toString() ?? null, next: rebuilt.next.toString() }, 'nonce counter rebuilt');
+    return this.status(address);
+  }
+
   /** Forgets the counter; the next reservation re-reads the chain. For operators and tests. */
   async reset(address: Address): Promise<void> {
     await this.store.clear(this.walletKey(address));
@@ -170,8 +187,18 @@ export class NonceManager {
       ]);
       return { latest: BigInt(latest), pending: BigInt(pending) };
     } catch (error) {
+      // An open breaker is its own, clearer answer (503 with a retry time).
+      const open = findOpenBreaker(error);
+      if (open) throw open;
       throw new NonceError('Could not read the nonce from the chain', { address, cause: (error as Error).name });
     }
+  }
+
+  /** Where a fresh counter starts: above the chain's pending count and every stored nonce. */
+  private async initialCounter(address: Address): Promise<bigint> {
+    const [{ pending }, stored] = await Promise.all([this.chainNonces(address), this.storedNonces(address)]);
+    const aboveStored = stored.reduce((floor, nonce) => (nonce + 1n > floor ? nonce + 1n : floor), 0n);
+    return pending > aboveStored ? pending : aboveStored;
   }
 
   private unheld(from: bigint, to: bigint, recycled: readonly bigint[], persisted: readonly bigint[]): bigint[] {

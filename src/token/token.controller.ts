@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, UseG
 import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
-import { ApiErrorResponse } from './dto/error-response.dto';
+import { ApiErrorResponse } from '../errors/error-response.dto';
 import { MintRequestDto, RedeemRequestDto } from './dto/token-request.dto';
 import { BalanceResponseDto, TransactionResponseDto } from './dto/transaction-response.dto';
 import { TransactionIntake } from './transaction-intake.service';

@@ -2,7 +2,7 @@ import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/co
 import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 
 import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
-import { ApiErrorResponse } from './dto/error-response.dto';
+import { ApiErrorResponse } from '../errors/error-response.dto';
 import { TransactionListQuery } from './dto/transaction-list.query';
 import { TransactionPageDto, TransactionResponseDto } from './dto/transaction-response.dto';
 import { TransactionQueries } from './transaction-query.service';

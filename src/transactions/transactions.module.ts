@@ -32,6 +32,6 @@ import { Transaction } from './transaction.entity';
     TransactionSender,
     TransactionSigner,
   ],
-  exports: [TransactionDispatcher],
+  exports: [TransactionDispatcher, PipelineRepository],
 })
 export class TransactionsModule {}

@@ -9,6 +9,7 @@ import { ChainReader } from '../../src/chain/chain.reader';
 import { havenAbi } from '../../src/chain/haven.abi';
 import { HavenTokenService } from '../../src/chain/haven-token.service';
 import { ConfigModule } from '../../src/config/config.module';
+import { RedisModule } from '../../src/redis/redis.module';
 import { startTestChain, type TestChain } from '../support/chain';
 import { testConfig } from '../support/config';
 import { connectionCounter } from '../support/processes';
@@ -18,7 +19,11 @@ const UNUSED_DATABASE_URL = 'postgres://unused@127.0.0.1:1/unused';
 
 function compileChainModule(chain: Parameters<typeof testConfig>[0]['chain']): Promise<TestingModule> {
   return Test.createTestingModule({
-    imports: [ConfigModule.forRoot(testConfig({ databaseUrl: UNUSED_DATABASE_URL, chain })), ChainModule],
+    imports: [
+      ConfigModule.forRoot(testConfig({ databaseUrl: UNUSED_DATABASE_URL, chain, redisUrl: null })),
+      RedisModule,
+      ChainModule,
+    ],
   }).compile();
 }
 

@@ -1,3 +1,4 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import request from 'supertest';
 
 import { startTestApp, type TestApp } from '../support/app';
@@ -31,6 +32,21 @@ describe('health probes', () => {
       token_symbol: 'HAVEN',
     });
     expect(Number(response.body.info.blockchain.latest_block)).toBeGreaterThan(0);
+    expect(response.body.info.blockchain.block_age_seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('/health lists every circuit breaker and a monitoring summary', async () => {
+    const response = await request(testApp.server).get('/health');
+
+    for (const name of ['blockchain', 'smtp', 'webhook', 'kms']) {
+      expect(response.body.circuit_breakers[name]).toMatchObject({ state: 'closed', failure_count: 0, opened_at: null });
+    }
+    expect(response.body.monitoring).toEqual({
+      pending_transactions: 0,
+      stuck_transactions: 0,
+      stuck_threshold_minutes: 5,
+      gas_price_gwei: expect.stringMatching(/^\d+(\.\d+)?$/),
+    });
   });
 
   it('/health/ready needs the database and Redis, not the chain', async () => {
@@ -40,16 +56,49 @@ describe('health probes', () => {
     expect(Object.keys(response.body.info).sort()).toEqual(['database', 'redis', 'shutdown']);
   });
 
-  it('/health turns 503 with the failing check named when the chain is gone, within a second', async () => {
+  it('/health is degraded, not down, when the chain is gone: requests are still taken and queued', async () => {
     await testApp.chain.stop();
+    const response = await request(testApp.server).get('/health');
+
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('degraded');
+    expect(response.body.error.blockchain.status).toBe('down');
+    expect(response.body.info.database.status).toBe('up');
+    expect(response.body.monitoring.gas_price_gwei).toBeNull();
+    expect((await request(testApp.server).get('/health/ready')).status).toBe(200);
+    expect((await request(testApp.server).get('/health/live')).status).toBe(200);
+  });
+});
+
+describe('health probes against an RPC node that hangs', () => {
+  let testApp: TestApp;
+  let hangingRpc: Server;
+  const sockets = new Set<Socket>();
+
+  beforeAll(async () => {
+    // Accepts connections and never answers: the worst case for a probe.
+    hangingRpc = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => hangingRpc.listen(0, '127.0.0.1', resolve));
+    const { port } = hangingRpc.address() as { port: number };
+    testApp = await startTestApp({ config: (config) => ({ ...config, chain: { ...config.chain, rpcUrl: `http://127.0.0.1:${port}` } }) });
+  });
+
+  afterAll(async () => {
+    for (const socket of sockets) socket.destroy();
+    await Promise.all([testApp.close(), new Promise((resolve) => hangingRpc.close(resolve))]);
+  });
+
+  it('/health still answers within a second, naming the chain as the problem', async () => {
     const started = Date.now();
     const response = await request(testApp.server).get('/health');
 
-    expect(response.status).toBe(503);
-    expect(response.body.status).toBe('error');
-    expect(response.body.error.blockchain.status).toBe('down');
-    expect(response.body.info.database.status).toBe('up');
     expect(Date.now() - started).toBeLessThan(1_000);
-    expect((await request(testApp.server).get('/health/ready')).status).toBe(200);
+    expect(response.body.status).toBe('degraded');
+    expect(response.body.error.blockchain.status).toBe('down');
+    expect(response.body.monitoring.gas_price_gwei).toBeNull();
+    expect(response.body.monitoring.pending_transactions).toBe(0);
   });
 });

@@ -10,10 +10,13 @@ import { testConfig } from '../support/config';
 describe('NonceManager', () => {
   let chain: TestChain;
   const modules: TestingModule[] = [];
+  /** Instances of one test share their Redis keys, as a fleet does. */
+  let keyPrefix: string;
 
   /** One module = one service instance with its own Redis connection. */
   async function instance(options: { redis: boolean } = { redis: true }): Promise<NonceManager> {
-    const config = testConfig({ databaseUrl: 'postgres://unused', chain, redisUrl: options.redis ? undefined : null });
+    const base = testConfig({ databaseUrl: 'postgres://unused', chain, redisUrl: options.redis ? undefined : null });
+    const config = { ...base, redis: { ...base.redis, keyPrefix } };
     const module = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(config), RedisModule, NonceModule],
     }).compile();
@@ -22,6 +25,7 @@ describe('NonceManager', () => {
   }
 
   beforeEach(async () => {
+    keyPrefix = testConfig({ databaseUrl: 'postgres://unused', chain: {} as TestChain }).redis.keyPrefix;
     chain = await startTestChain();
   });
 

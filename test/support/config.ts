@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type { AppConfig } from '../../src/config';
 
 /** Valid Fernet key for tests only. */
@@ -20,7 +22,7 @@ export function testConfig(parts: {
     allowedOrigins: [],
     dataDir: '.haven-test',
     database: { url: parts.databaseUrl, poolSize: 5 },
-    redis: { url: parts.redisUrl === null ? undefined : (parts.redisUrl ?? TEST_REDIS_URL), keyPrefix: `haven-test:${process.pid}:` },
+    redis: { url: parts.redisUrl === null ? undefined : (parts.redisUrl ?? TEST_REDIS_URL), keyPrefix: `haven-test:${process.pid}:${randomUUID().slice(0, 8)}:` },
     chain: {
       rpcUrl: parts.chain.rpcUrl,
       chainId: parts.chain.chainId,
@@ -39,6 +41,9 @@ export function testConfig(parts: {
       webhook: { enabled: false, urls: [] },
     },
     monitoring: { pendingTxThresholdMinutes: 5, gasSpikeThreshold: 2, intervalSeconds: 60 },
+    circuitBreakers: Object.fromEntries(
+      ['default', 'blockchain', 'smtp', 'webhook', 'kms'].map((name) => [name, { failureThreshold: 5, successThreshold: 2, openTimeoutMs: 30_000 }]),
+    ) as AppConfig['circuitBreakers'],
     pipeline: { batchMintMaxSize: 100, maxInFlight: 1000 },
   };
 }

@@ -1,5 +1,7 @@
 import { Logger } from '@nestjs/common';
 
+import { findOpenBreaker } from '../../circuit-breaker/circuit-breaker.errors';
+
 /** How a loop waits when it has nothing to do; resolves early when `signal` aborts (shutdown). */
 export type IdleWait = (signal: AbortSignal) => Promise<void>;
 
@@ -39,6 +41,13 @@ export class BackgroundLoop {
         failures = 0;
         if (state === 'idle') await this.idle(signal);
       } catch (error) {
+        const open = findOpenBreaker(error);
+        if (open) {
+          // The dependency is known to be down: wait for the breaker's next probe, quietly.
+          this.logger.debug({ breaker: open.breaker, retryAt: open.retryAt }, `${this.name} waits for an open breaker`);
+          await sleep(Math.min(Math.max(open.retryAt.getTime() - Date.now(), 100), 5_000))(signal);
+          continue;
+        }
         failures++;
         this.logger.error({ err: error, failures }, `${this.name} step failed`);
         // Back off on repeated failure (RPC or database down) without giving up.

@@ -77,6 +77,9 @@ export class Broadcaster {
       case 'insufficient_funds':
         this.logger.error(context, 'hot wallet cannot pay for gas; transaction kept for re-broadcast');
         return;
+      case 'not_sent':
+        // Stays `signed`; the replacer re-broadcasts the same bytes once the chain is back.
+        return;
       case 'unknown':
         // Stays `signed`: re-broadcast later with the same bytes, so it cannot land twice.
         this.logger.warn({ ...context, error: describeError(failure) }, 'broadcast outcome unknown; will re-broadcast');

@@ -284,6 +284,17 @@ export class PipelineRepository {
     return rows.map((row) => BigInt(row.nonce));
   }
 
+  /** Accepted requests not yet settled, and those of them older than `stuckAfterMinutes`. */
+  async backlog(stuckAfterMinutes: number): Promise<{ pending: number; stuck: number }> {
+    const [row] = (await this.dataSource.query(
+      `SELECT count(*)::int AS pending,
+              count(*) FILTER (WHERE created_at < now() - make_interval(secs => $1))::int AS stuck
+         FROM transactions WHERE status IN ('queued', 'signed', 'submitted')`,
+      [stuckAfterMinutes * 60],
+    )) as [{ pending: number; stuck: number }];
+    return row;
+  }
+
   async queuedCount(): Promise<number> {
     const [row] = (await this.dataSource.query(`SELECT count(*)::int AS count FROM transactions WHERE status = 'queued'`)) as [
       { count: number },

@@ -1,3 +1,5 @@
+import { findOpenBreaker } from '../../circuit-breaker/circuit-breaker.errors';
+
 /**
  * What a node's answer to `eth_sendRawTransaction` means for the request behind it. Nodes
  * word these differently (geth, reth, anvil, Base's sequencer), so matching is by the
@@ -15,6 +17,8 @@ export type SendOutcome =
   | 'insufficient_funds'
   /** The node will never take this transaction as signed (malformed, over the gas limit). */
   | 'rejected'
+  /** The `blockchain` breaker is open: nothing left this process. */
+  | 'not_sent'
   /** Timeout, connection loss, anything else: it may or may not have been accepted. */
   | 'unknown';
 
@@ -27,6 +31,7 @@ const PATTERNS: Array<[SendOutcome, RegExp]> = [
 ];
 
 export function classifySendError(error: unknown): SendOutcome {
+  if (findOpenBreaker(error)) return 'not_sent';
   const text = describeError(error);
   for (const [outcome, pattern] of PATTERNS) if (pattern.test(text)) return outcome;
   return 'unknown';

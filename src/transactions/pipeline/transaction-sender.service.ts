@@ -1,7 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 
-import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
+import { BLOCKCHAIN_BREAKER, type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
+import type { CircuitBreaker } from '../../circuit-breaker/circuit-breaker';
+import { CircuitBreakerRegistry } from '../../circuit-breaker/circuit-breaker.registry';
 import { describeRevert } from '../../chain/revert-reason';
 import { AppConfigService } from '../../config/app-config.service';
 import { NONCE_LEASE_MS, NonceManager } from '../../nonce/nonce-manager.service';
@@ -37,6 +39,7 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
   private readonly loop: BackgroundLoop;
   /** Requests whose batch would revert: sent alone next time, so only the bad one fails. */
   private readonly sendAlone = new Set<string>();
+  private readonly chainBreaker: CircuitBreaker;
 
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
@@ -47,7 +50,9 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     private readonly fees: FeeOracle,
     private readonly broadcaster: Broadcaster,
     private readonly dispatcher: TransactionDispatcher,
+    breakers: CircuitBreakerRegistry,
   ) {
+    this.chainBreaker = breakers.register(BLOCKCHAIN_BREAKER);
     this.loop = new BackgroundLoop('TransactionSender', () => this.sendQueued(), (signal) => this.dispatcher.waitForWork(IDLE_POLL_MS, signal));
   }
 
@@ -61,6 +66,8 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
 
   /** One step: claim, sign, store, broadcast. 'idle' when nothing could be sent. */
   async sendQueued(): Promise<'busy' | 'idle'> {
+    // While the chain is known to be down, requests wait in the queue rather than fail.
+    if (this.chainBreaker.isRefusing()) return 'idle';
     const room = this.config.get('pipeline').maxInFlight - (await this.repository.inFlightCount(this.signer.address));
     if (room <= 0) return 'idle';
     const signed = await this.repository.transaction((manager) => this.claimAndSign(manager, Math.min(room, CLAIM_LIMIT)));

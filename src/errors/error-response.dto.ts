@@ -1,6 +1,6 @@
 import { ApiProperty, ApiResponse } from '@nestjs/swagger';
 
-import type { ErrorCode } from '../../errors/error-codes';
+import type { ErrorCode } from './error-codes';
 
 /** The one error body of SPEC "errors", as written by AllExceptionsFilter; for the API docs. */
 export class ErrorResponseDto {

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+
+import { ChainModule } from '../chain/chain.module';
+import { TransactionsModule } from '../transactions/transactions.module';
+import { MonitoringSummaryService } from './monitoring-summary.service';
+
+/** What the service watches about itself; the periodic monitor and `/metrics` grow here. */
+@Module({
+  imports: [ChainModule, TransactionsModule],
+  providers: [MonitoringSummaryService],
+  exports: [MonitoringSummaryService],
+})
+export class MonitoringModule {}
