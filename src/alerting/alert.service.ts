@@ -35,15 +35,16 @@ export class AlertService {
     else this.logger.log(context, alert.title);
 
     if (alert.dedupKey !== undefined) {
-      const grouped: Array<{ id: string }> = await this.dataSource.query(
+      // TypeORM answers an UPDATE with [rows, affected count].
+      const [grouped] = (await this.dataSource.query(
         `UPDATE alert_logs SET occurrences = occurrences + 1, last_occurred_at = now(), details = $2, updated_at = now()
           WHERE id = (SELECT id FROM alert_logs WHERE dedup_key = $1 AND status = 'open'
                         AND last_occurred_at > now() - make_interval(mins => $3)
                       ORDER BY last_occurred_at DESC LIMIT 1)
           RETURNING id`,
         [alert.dedupKey, alert.details ?? {}, GROUPING_WINDOW_MINUTES],
-      );
-      if (grouped.length > 0 && grouped[0]) return grouped[0].id;
+      )) as [Array<{ id: string }>, number];
+      if (grouped.length > 0) return grouped[0].id;
     }
     const inserted: Array<{ id: string }> = await this.dataSource.query(
       `INSERT INTO alert_logs (severity, category, title, details, dedup_key) VALUES ($1, $2, $3, $4, $5) RETURNING id`,

@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 
+import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { AppError } from '../errors/app.error';
 import { ErrorCode } from '../errors/error-codes';
 
@@ -17,6 +18,11 @@ export class ChainUnavailableError extends AppError {
     });
     this.cause = cause;
   }
+}
+
+/** What a failed chain read means to a caller: the breaker's own refusal, or the chain being unavailable. */
+export function chainReadFailure(operation: string, cause: unknown): AppError {
+  return findOpenBreaker(cause) ?? new ChainUnavailableError(operation, cause);
 }
 
 // viem's `shortMessage` names the failure without the request body or RPC URL (which may

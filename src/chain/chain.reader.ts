@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from './chain.clients';
-import { ChainUnavailableError } from './chain.errors';
+import { chainReadFailure } from './chain.errors';
 import { HavenTokenService } from './haven-token.service';
 
 export interface BlockHead {
@@ -23,7 +23,7 @@ export class ChainReader {
       const { number, timestamp } = await this.client.getBlock({ blockTag: 'latest' });
       return { number, timestamp };
     } catch (error) {
-      throw new ChainUnavailableError('getBlock', error);
+      throw chainReadFailure('getBlock', error);
     }
   }
 

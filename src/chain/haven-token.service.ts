@@ -3,7 +3,7 @@ import { type Address, getContract, type GetContractReturnType } from 'viem';
 
 import { AppConfigService } from '../config/app-config.service';
 import { type HavenPublicClient, PUBLIC_CLIENT } from './chain.clients';
-import { ChainUnavailableError } from './chain.errors';
+import { chainReadFailure } from './chain.errors';
 import { havenAbi } from './haven.abi';
 
 /**
@@ -42,7 +42,7 @@ export class HavenTokenService {
     try {
       return await call();
     } catch (error) {
-      throw new ChainUnavailableError(operation, error);
+      throw chainReadFailure(operation, error);
     }
   }
 }

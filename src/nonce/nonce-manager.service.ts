@@ -115,6 +115,9 @@ export class NonceManager {
     { leaseMs = NONCE_LEASE_MS }: { leaseMs?: number } = {},
   ): Promise<bigint[]> {
     const wallet = this.walletKey(address);
+    // No counter, nothing handed out: no hole to find, and the first reservation will
+    // initialise the counter from the chain's pending count.
+    if ((await this.store.snapshot(wallet)).next === null) return [];
     const result = await this.store.withLock(wallet, LOCK_TTL_MS + leaseMs, async () => {
       const { latest } = await this.chainNonces(address);
       const next = await this.store.raiseFloor(wallet, latest);

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Address, createPublicClient, createTestClient, type Hex, http, parseEther, type TestClient } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
@@ -22,6 +25,9 @@ export interface TestChain {
   testClient: TestClient<'anvil'>;
   /** A fresh key with 100 ETH for gas and no role on HAVEN. */
   newWallet(): Promise<BackendWalletClient>;
+  /** Stops anvil, which writes its state; `resumeNode` starts it again on the same port. */
+  stopNode(): Promise<void>;
+  resumeNode(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +44,9 @@ const TEST_POLLING_INTERVAL_MS = 50;
 
 /** A private anvil on a free port with HAVEN deployed by a freshly generated backend key. */
 export async function startTestChain(options: TestChainOptions = {}): Promise<TestChain> {
-  const anvil = await AnvilProcess.start({ host: '127.0.0.1', port: await freePort(), blockTime: 0, ...options });
+  const stateDir = await mkdtemp(join(tmpdir(), 'haven-anvil-'));
+  const anvilOptions = { host: '127.0.0.1', port: await freePort(), blockTime: 0, ...options, statePath: join(stateDir, 'state.json') };
+  let anvil = await AnvilProcess.start(anvilOptions);
   try {
     const endpoint = { rpcUrl: anvil.rpcUrl, chainId: anvil.chainId };
     const testClient = createTestClient({ mode: 'anvil', transport: http(anvil.rpcUrl) });
@@ -64,10 +72,18 @@ export async function startTestChain(options: TestChainOptions = {}): Promise<Te
       backendWallet,
       testClient,
       newWallet: () => newWallet(),
-      stop: () => anvil.stop(),
+      stopNode: () => anvil.stop(),
+      resumeNode: async () => {
+        anvil = await AnvilProcess.start(anvilOptions);
+      },
+      stop: async () => {
+        await anvil.stop();
+        await rm(stateDir, { recursive: true, force: true });
+      },
     };
   } catch (error) {
     await anvil.stop();
+    await rm(stateDir, { recursive: true, force: true });
     throw error;
   }
 }

@@ -44,6 +44,8 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
   async confirmMined(): Promise<'idle'> {
     await this.repository.transaction(async (manager) => {
       if (!(await this.repository.tryLockWalletRole(manager, 'confirmer', this.signer.address))) return;
+      // Nothing in flight, nothing to ask the node: an idle service makes no RPC calls.
+      if ((await this.repository.inFlightCount(this.signer.address)) === 0) return;
       const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
       const batches = await this.repository.unfinishedBatches(this.signer.address, { belowNonce: mined });
       if (batches.length === 0) return;

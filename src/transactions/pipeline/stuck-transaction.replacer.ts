@@ -58,6 +58,7 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
   }
 
   private async moveStuck(): Promise<void> {
+    if ((await this.repository.inFlightCount(this.signer.address)) === 0) return;
     const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
     const batches = (await this.repository.unfinishedBatches(this.signer.address)).filter((batch) => batch.nonce >= mined);
     const now = Date.now();
