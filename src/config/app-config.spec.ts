@@ -120,6 +120,33 @@ describe('configuration', () => {
     expect([...problemsOf(() => loadConfig({ ...withoutRedis, WORKERS: '2' })).keys()]).toEqual(['WORKERS']);
   });
 
+  it('gives every breaker the spec defaults, overridable for all breakers or for one', () => {
+    expect(loadConfig(completeEnv).circuitBreakers.blockchain).toEqual({ failureThreshold: 5, successThreshold: 2, openTimeoutMs: 30_000 });
+
+    const config = loadConfig({
+      ...completeEnv,
+      CIRCUIT_BREAKER_FAILURE_THRESHOLD: '8',
+      CIRCUIT_BREAKER_SMTP_TIMEOUT_SECONDS: '120',
+      CIRCUIT_BREAKER_BLOCKCHAIN_SUCCESS_THRESHOLD: '3',
+      CIRCUIT_BREAKER_KMS_TIMEOUT_SECONDS: '0.5',
+    });
+
+    expect(config.circuitBreakers.default).toEqual({ failureThreshold: 8, successThreshold: 2, openTimeoutMs: 30_000 });
+    expect(config.circuitBreakers.smtp).toEqual({ failureThreshold: 8, successThreshold: 2, openTimeoutMs: 120_000 });
+    expect(config.circuitBreakers.blockchain).toEqual({ failureThreshold: 8, successThreshold: 3, openTimeoutMs: 30_000 });
+    expect(config.circuitBreakers.kms.openTimeoutMs).toBe(500);
+    expect([...problemsOf(() => loadConfig({ ...completeEnv, CIRCUIT_BREAKER_WEBHOOK_FAILURE_THRESHOLD: '0' })).keys()]).toEqual([
+      'CIRCUIT_BREAKER_WEBHOOK_FAILURE_THRESHOLD',
+    ]);
+  });
+
+  it('refuses a client key that is also an admin key, so a partner can never reach admin routes', () => {
+    const problems = problemsOf(() => loadConfig({ ...completeEnv, API_KEY: `client-key-0123456789abcdef,${completeEnv.ADMIN_API_KEY}` }));
+
+    expect([...problems.keys()]).toEqual(['API_KEY']);
+    expect(problems.get('API_KEY')).not.toContain(completeEnv.ADMIN_API_KEY);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ ...completeEnv, REDIS_URL: '', LOG_LEVEL: ' ' });
 
