@@ -103,6 +103,11 @@ describe('admin API: circuit breakers and nonces', () => {
     const health = await request(testApp.server).get('/health');
     expect(health.body.circuit_breakers.blockchain.state).toBe('closed');
     expect(health.body.status).toBe('ok');
+    // Both transitions were counted for Prometheus.
+    const metrics = (await request(testApp.server).get('/metrics')).text;
+    expect(metrics).toContain('haven_circuit_breaker_transitions_total{breaker="blockchain",from="closed",to="open"} 1');
+    expect(metrics).toContain('haven_circuit_breaker_transitions_total{breaker="blockchain",from="open",to="closed"} 1');
+    expect(metrics).toContain('haven_circuit_breaker_state{breaker="blockchain"} 0');
   });
 
   it('answers 404 CIRCUIT_BREAKER_NOT_FOUND for a breaker that does not exist', async () => {
