@@ -13,6 +13,7 @@ import {
 import { privateKeyToAccount } from 'viem/accounts';
 
 import type { CircuitBreaker } from '../circuit-breaker/circuit-breaker';
+import { CircuitBreakerOpenError } from '../circuit-breaker/circuit-breaker.errors';
 import { CircuitBreakerRegistry } from '../circuit-breaker/circuit-breaker.registry';
 import { AppConfigService } from '../config/app-config.service';
 import { chainFromId } from './chain.definition';
@@ -52,9 +53,27 @@ function rpcTransport(rpcUrl: string, breaker?: RpcEndpoint['breaker']): HttpTra
   if (breaker === undefined) return transport;
   return ((parameters) => {
     const built = transport(parameters);
-    const request: typeof built.request = (args, options) => breaker.execute(() => built.request(args, options));
+    const request = (async (args, options) => {
+      try {
+        return await breaker.execute(() => built.request(args, options));
+      } catch (error) {
+        throw error instanceof CircuitBreakerOpenError ? new RpcRefusedError(error) : error;
+      }
+    }) as typeof built.request;
     return { ...built, request };
   }) as HttpTransport;
+}
+
+/**
+ * The breaker's refusal as viem can carry it: viem reads an error's `details` as the node's
+ * message text, while an AppError's `details` is an object. `findOpenBreaker` finds the
+ * refusal under it as `cause`.
+ */
+export class RpcRefusedError extends Error {
+  constructor(override readonly cause: CircuitBreakerOpenError) {
+    super(cause.message);
+    this.name = 'RpcRefusedError';
+  }
 }
 
 export function createHavenPublicClient({ rpcUrl, chainId, breaker }: RpcEndpoint): HavenPublicClient {

@@ -71,6 +71,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       timestamp: new Date().toISOString(),
       details: error.details,
     };
+    // Open breakers and rate limits say when to come back, in the header clients and proxies honour.
+    const retryAfter = (error.details as { retry_after_seconds?: unknown }).retry_after_seconds;
+    if (typeof retryAfter === 'number') response.setHeader('Retry-After', String(retryAfter));
     response.status(error.status).json(body);
   }
 }

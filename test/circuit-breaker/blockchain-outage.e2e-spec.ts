@@ -91,6 +91,11 @@ describe('the blockchain breaker through an RPC outage, on two instances', () =>
       expect(refusal).toBeInstanceOf(CircuitBreakerOpenError);
       expect(refusal).toMatchObject({ code: 'CIRCUIT_BREAKER_OPEN', breaker: 'blockchain' });
     }
+    // A client call that needs the chain answers 503 CIRCUIT_BREAKER_OPEN, with when to retry.
+    const balance = await request(a.server).get(`/api/v1/token/balance/${newAddress()}`).set('X-API-Key', TEST_API_KEY);
+    expect(balance.status).toBe(503);
+    expect(balance.body).toMatchObject({ error: 'CIRCUIT_BREAKER_OPEN', details: { breaker: 'blockchain', retry_at: expect.any(String) } });
+    expect(Number(balance.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(rpc.requests()).toBe(sent);
 
     // Health says so on both: degraded, not dead.
