@@ -12,6 +12,8 @@ import { testConfig } from '../support/config';
 import { eventually } from '../support/eventually';
 
 const OPEN_TIMEOUT_MS = 400;
+/** Transitions are logged at error level; the assertions here read them from the registry. */
+const SILENT = { log() {}, error() {}, warn() {} };
 const outage = new Error('connect ECONNREFUSED 127.0.0.1:8545');
 
 interface Instance {
@@ -27,7 +29,9 @@ describe('circuit breakers shared through Redis', () => {
   const instances: Instance[] = [];
 
   async function instance(): Promise<Instance> {
-    const module = await Test.createTestingModule({ imports: [ConfigModule.forRoot(config), RedisModule, CircuitBreakerModule] }).compile();
+    const module = await Test.createTestingModule({ imports: [ConfigModule.forRoot(config), RedisModule, CircuitBreakerModule] })
+      .setLogger(SILENT)
+      .compile();
     await module.init();
     const breakers = module.get(CircuitBreakerRegistry);
     const transitions: BreakerTransition[] = [];

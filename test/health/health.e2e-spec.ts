@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import request from 'supertest';
 
 import { startTestApp, type TestApp } from '../support/app';
@@ -73,13 +73,14 @@ describe('health probes', () => {
 describe('health probes against an RPC node that hangs', () => {
   let testApp: TestApp;
   let hangingRpc: Server;
-  const sockets = new Set<Socket>();
+  const held: Array<{ body: string; response: ServerResponse }> = [];
 
   beforeAll(async () => {
-    // Accepts connections and never answers: the worst case for a probe.
-    hangingRpc = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => undefined);
+    // Reads every request and answers none until the test is over: the worst case for a probe.
+    hangingRpc = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => held.push({ body, response }));
     });
     await new Promise<void>((resolve) => hangingRpc.listen(0, '127.0.0.1', resolve));
     const { port } = hangingRpc.address() as { port: number };
@@ -87,8 +88,16 @@ describe('health probes against an RPC node that hangs', () => {
   });
 
   afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await Promise.all([testApp.close(), new Promise((resolve) => hangingRpc.close(resolve))]);
+    // Answer what is still waiting, so no call outlives the test, then shut down.
+    for (const { body, response } of held.splice(0)) {
+      const calls = JSON.parse(body) as { id: number } | Array<{ id: number }>;
+      const answer = (id: number) => ({ jsonrpc: '2.0', id, error: { code: -32000, message: 'test over' } });
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(Array.isArray(calls) ? calls.map(({ id }) => answer(id)) : answer(calls.id)));
+    }
+    await request(testApp.server).get('/health/live');
+    await testApp.close();
+    await new Promise((resolve) => hangingRpc.close(resolve));
   });
 
   it('/health still answers within a second, naming the chain as the problem', async () => {
