@@ -168,7 +168,16 @@ export class RedisBreakerStore implements BreakerStateStore {
         // Not ours or malformed: ignore rather than let a stray publisher break the listener.
       }
     });
-    await this.subscriber.subscribe(this.channel);
+    // ioredis re-subscribes by itself after a reconnect, but only to channels it once
+    // subscribed: if Redis is down at start, subscribe again whenever the connection is ready.
+    let subscribed = false;
+    const subscribe = () =>
+      this.subscriber!.subscribe(this.channel).then(
+        () => void (subscribed = true),
+        () => undefined,
+      );
+    this.subscriber.on('ready', () => void (subscribed || subscribe()));
+    await subscribe();
   }
 
   /** The subscriber's `ready` event: after a reconnect, messages may have been missed. */
