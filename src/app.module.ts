@@ -6,6 +6,7 @@ import { ChainModule } from './chain/chain.module';
 import { CircuitBreakerModule } from './circuit-breaker/circuit-breaker.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
+import { CustodyModule } from './custody/custody.module';
 import { DatabaseModule } from './database/database.module';
 import { ErrorsModule } from './errors/errors.module';
 import { HealthModule } from './health/health.module';
@@ -34,6 +35,7 @@ export class AppModule {
         ChainModule,
         ErrorsModule,
         AlertingModule,
+        CustodyModule,
         HealthModule,
         TransactionsModule,
         TokenModule,

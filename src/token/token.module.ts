@@ -3,8 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
 import { ChainModule } from '../chain/chain.module';
-import { CustodyWalletDirectory } from '../custody/custody-wallet.directory';
-import { WalletCustody } from '../custody/wallet-custody.entity';
+import { CustodyModule } from '../custody/custody.module';
 import { Transaction } from '../transactions/transaction.entity';
 import { TransactionsModule } from '../transactions/transactions.module';
 import { TokenController } from './token.controller';
@@ -15,8 +14,8 @@ import { TransactionsController } from './transactions.controller';
 
 /** The client apps' REST API: accept mints and redemptions, report on them. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Transaction, WalletCustody]), ChainModule, TransactionsModule],
+  imports: [TypeOrmModule.forFeature([Transaction]), ChainModule, TransactionsModule, CustodyModule],
   controllers: [TokenController, TransactionsController],
-  providers: [ClientApiKeyGuard, CustodyWalletDirectory, TransactionIntake, TransactionIntakeRepository, TransactionQueries],
+  providers: [ClientApiKeyGuard, TransactionIntake, TransactionIntakeRepository, TransactionQueries],
 })
 export class TokenModule {}

@@ -1,0 +1,18 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Request } from 'express';
+
+import { ApiKeyMatcher } from '../auth/api-key.matcher';
+import type { AuditActor } from '../custody/audit/wallet-audit.service';
+
+/** Who made an admin request, as the audit trail records it: the key's fingerprint, never the key. */
+export function adminActorOf(request: Request): AuditActor {
+  return {
+    actor: `admin-key:${ApiKeyMatcher.fingerprint(request.header('x-api-key'))}`,
+    sourceIp: request.ip ?? null,
+    requestId: typeof request.id === 'string' ? request.id : request.id === undefined ? null : String(request.id),
+  };
+}
+
+export const AdminActor = createParamDecorator((_data: unknown, context: ExecutionContext): AuditActor =>
+  adminActorOf(context.switchToHttp().getRequest<Request>()),
+);

@@ -1,0 +1,80 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+
+import type { AuditActor } from '../custody/audit/wallet-audit.service';
+import { WalletAuditService } from '../custody/audit/wallet-audit.service';
+import { WalletCustodyService } from '../custody/wallet-custody.service';
+import { ApiErrorResponse } from '../errors/error-response.dto';
+import { AdminActor } from './admin-actor';
+import { AdminApiKeyGuard } from './admin-api-key.guard';
+import { AuditLogQuery, CreateWalletDto, WalletIdParam, WalletListQuery } from './dto/custody.dto';
+
+/** Custodial wallets and their audit trail. No route returns a private key, sealed or not. */
+@ApiTags('admin')
+@ApiSecurity('admin-key')
+@UseGuards(AdminApiKeyGuard)
+@ApiErrorResponse(HttpStatus.UNAUTHORIZED, 'INVALID_API_KEY')
+@Controller('api/v1/admin')
+export class AdminCustodyController {
+  constructor(
+    private readonly custody: WalletCustodyService,
+    private readonly audit: WalletAuditService,
+  ) {}
+
+  @Post('wallets')
+  @ApiOperation({ summary: "Create a user's custodial wallet: a fresh keypair, the key sealed before it is stored" })
+  @ApiCreatedResponse({ description: 'The wallet: id, address, status, encryption scheme and key version, metadata' })
+  @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'VALIDATION_ERROR')
+  @ApiErrorResponse(HttpStatus.CONFLICT, 'WALLET_ALREADY_EXISTS')
+  @ApiErrorResponse(HttpStatus.SERVICE_UNAVAILABLE, 'CIRCUIT_BREAKER_OPEN')
+  create(@Body() body: CreateWalletDto, @AdminActor() actor: AuditActor) {
+    return this.custody.create(body.walletId, body.metadata ?? {}, actor);
+  }
+
+  @Get('wallets')
+  @ApiOperation({ summary: 'Wallets, newest first, by status' })
+  @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'VALIDATION_ERROR')
+  list(@Query() query: WalletListQuery, @AdminActor() actor: AuditActor) {
+    return this.custody.list({ status: query.status, limit: query.limit ?? 50, offset: query.offset ?? 0 }, actor);
+  }
+
+  @Get('wallets/:walletId')
+  @ApiOperation({ summary: 'One wallet, with the addresses it had before rotations' })
+  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
+  get(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor) {
+    return this.custody.get(walletId, actor);
+  }
+
+  @Post('wallets/:walletId/rotate')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'New keypair under the same wallet id; the old key is kept as rotated and never signs again' })
+  @ApiOkResponse({ description: 'The wallet with its new address; the previous one is first in `history`' })
+  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
+  @ApiErrorResponse(HttpStatus.CONFLICT, 'WALLET_REVOKED')
+  rotate(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor) {
+    return this.custody.rotate(walletId, actor);
+  }
+
+  @Post('wallets/:walletId/revoke')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'Revoke the active key: it never signs again' })
+  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
+  @ApiErrorResponse(HttpStatus.CONFLICT, 'WALLET_REVOKED')
+  revoke(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor) {
+    return this.custody.revoke(walletId, actor);
+  }
+
+  @Get('audit/wallet-logs')
+  @ApiOperation({ summary: 'The custody audit trail, newest first, by wallet, severity and time' })
+  @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'VALIDATION_ERROR')
+  logs(@Query() query: AuditLogQuery) {
+    return this.audit.list({ walletId: query.walletId, severity: query.severity, from: query.from, to: query.to, before: query.cursor, limit: query.limit ?? 100 });
+  }
+
+  @Get('audit/wallet-logs/verify')
+  @ApiOperation({ summary: 'Check the hash chain of the audit trail; names the first row that was altered' })
+  @ApiOkResponse({ description: '`{ valid: true, checked }` or `{ valid: false, checked, first_invalid_id, reason }`' })
+  verify() {
+    return this.audit.verify();
+  }
+}

@@ -1,0 +1,50 @@
+import { KMSClient } from '@aws-sdk/client-kms';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+
+import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
+import { CircuitBreakerRegistry } from '../circuit-breaker/circuit-breaker.registry';
+import { AppConfigService } from '../config/app-config.service';
+import { WalletAuditService } from './audit/wallet-audit.service';
+import { FernetKeyring } from './crypto/fernet';
+import { FERNET_KEYRING, KeyVault, KMS_ENVELOPE } from './crypto/key-vault';
+import { isKmsOutage, KmsEnvelope } from './crypto/kms-envelope';
+import { CustodyWalletDirectory } from './custody-wallet.directory';
+import { WalletCustody } from './wallet-custody.entity';
+import { WalletCustodyService } from './wallet-custody.service';
+
+/** A KMS call that has not answered in this long counts as failed (and against the breaker). */
+const KMS_TIMEOUT_MS = 5_000;
+
+/**
+ * Custodial wallets and their audit trail. Keys are sealed with Fernet
+ * (`WALLET_ENCRYPTION_KEY`) or, with `KMS_ENABLED`, by KMS envelope encryption.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([WalletCustody]), CircuitBreakerModule],
+  providers: [
+    { provide: FERNET_KEYRING, inject: [AppConfigService], useFactory: (config: AppConfigService) => new FernetKeyring(config.get('security').walletEncryptionKeys) },
+    {
+      provide: KMS_ENVELOPE,
+      inject: [AppConfigService, CircuitBreakerRegistry],
+      useFactory: (config: AppConfigService, breakers: CircuitBreakerRegistry): KmsEnvelope | null => {
+        const kms = config.get('security').kms;
+        if (!kms.enabled || kms.keyId === undefined) return null;
+        const client = new KMSClient({
+          region: kms.region ?? 'us-east-1',
+          endpoint: kms.endpoint,
+          // One retry: the breaker, not the SDK, decides when KMS is down.
+          maxAttempts: 2,
+          requestHandler: { requestTimeout: KMS_TIMEOUT_MS, connectionTimeout: KMS_TIMEOUT_MS },
+        });
+        return new KmsEnvelope(client, kms.keyId, breakers.register('kms', isKmsOutage));
+      },
+    },
+    KeyVault,
+    WalletAuditService,
+    WalletCustodyService,
+    CustodyWalletDirectory,
+  ],
+  exports: [WalletCustodyService, WalletAuditService, CustodyWalletDirectory, KeyVault],
+})
+export class CustodyModule {}
