@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { DestinationStream } from 'pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 
 import { AppConfigService } from '../config/app-config.service';
 import { assignRequestId } from './request-id';
@@ -21,13 +23,19 @@ export const REDACTED_PATHS = [
   '*.encryptedPrivateKey',
 ];
 
+/**
+ * Where log lines go instead of stdout, when provided (by a global module): the tests capture
+ * every line this way to check that no secret is ever written.
+ */
+export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
+
 /** Structured JSON logs with the request id on every line written while serving a request. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [AppConfigService],
-      useFactory: (config: AppConfigService) => ({
-        pinoHttp: {
+      inject: [AppConfigService, { token: LOG_DESTINATION, optional: true }],
+      useFactory: (config: AppConfigService, destination?: DestinationStream) => {
+        const options: PinoHttpOptions = {
           level: config.get('logLevel'),
           genReqId: assignRequestId,
           redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
@@ -36,8 +44,9 @@ export const REDACTED_PATHS = [
           // Probes hit these every few seconds; their lines would drown the ones that matter.
           autoLogging: { ignore: (request) => request.url?.startsWith('/health') === true },
           base: { service: 'haven-backend', environment: config.get('environment') },
-        },
-      }),
+        };
+        return { pinoHttp: destination === undefined ? options : [options, destination] };
+      },
     }),
   ],
 })
