@@ -1,0 +1,88 @@
+import request from 'supertest';
+import { type Address, verifyMessage } from 'viem';
+
+import { CircuitBreakerOpenError } from '../../src/circuit-breaker/circuit-breaker.errors';
+import { CircuitBreakerRegistry } from '../../src/circuit-breaker/circuit-breaker.registry';
+import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
+import { startTestApp, type TestApp } from '../support/app';
+import { TEST_ADMIN_API_KEY } from '../support/config';
+import { withClient } from '../support/database';
+import { eventually } from '../support/eventually';
+import { type LoopbackKms, startLoopbackKms } from '../support/kms-server';
+
+const KMS_OPEN_TIMEOUT_MS = 1_000;
+
+describe('custody with KMS envelope encryption', () => {
+  let kms: LoopbackKms;
+  let testApp: TestApp;
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+
+  beforeAll(async () => {
+    // The SDK signs every request; the loopback KMS accepts any credentials.
+    process.env.AWS_ACCESS_KEY_ID = 'AKIATESTTESTTESTTEST';
+    process.env.AWS_SECRET_ACCESS_KEY = 'test-secret-for-the-loopback-kms';
+    kms = await startLoopbackKms();
+    testApp = await startTestApp({
+      config: (config) => ({
+        ...config,
+        security: { ...config.security, kms: { enabled: true, keyId: 'alias/haven-test', region: 'eu-west-1', endpoint: kms.endpoint } },
+        circuitBreakers: { ...config.circuitBreakers, kms: { failureThreshold: 3, successThreshold: 2, openTimeoutMs: KMS_OPEN_TIMEOUT_MS } },
+      }),
+    });
+  });
+
+  afterAll(async () => {
+    await testApp.close();
+    await kms.close();
+    process.env.AWS_ACCESS_KEY_ID = saved.id;
+    process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+  });
+
+  const createWallet = (walletId: string) =>
+    request(testApp.server).post('/api/v1/admin/wallets').set('X-API-Key', TEST_ADMIN_API_KEY).send({ walletId });
+  const sign = (walletId: string) =>
+    testApp.app.get(WalletCustodyService).withSigner(walletId, { actor: 'test' }, 'message', (account) => account.signMessage({ message: 'kms' }));
+  const databaseText = () =>
+    withClient(testApp.database.url, async (client) => (await client.query<{ dump: string }>(`SELECT json_agg(w)::text AS dump FROM wallet_custody w`)).rows[0].dump);
+
+  it('seals each key under its own KMS data key and stores no data key in plaintext', async () => {
+    const created = await createWallet('kms-guest-1');
+
+    expect(created.status).toBe(201);
+    expect(created.body.encryption_scheme).toBe('kms');
+    expect(kms.calls.GenerateDataKey).toBe(1);
+    const dump = await databaseText();
+    expect(dump).toContain('"encrypted_data_key"');
+    for (const dataKey of kms.issuedDataKeys) {
+      expect(dump).not.toContain(dataKey);
+      expect(dump).not.toContain(Buffer.from(dataKey, 'base64').toString('hex'));
+      expect(dump).not.toContain(Buffer.from(dataKey, 'base64').toString('base64url'));
+    }
+    const signature = await sign('kms-guest-1');
+    expect(await verifyMessage({ address: created.body.address as Address, message: 'kms', signature })).toBe(true);
+    expect(kms.calls.Decrypt).toBe(1);
+  });
+
+  it('fails fast with CIRCUIT_BREAKER_OPEN once KMS is down, and recovers when it returns', async () => {
+    await kms.stop();
+
+    // Each failure is a real attempt; the third opens the breaker.
+    for (let i = 0; i < 3; i++) {
+      const failure = await sign('kms-guest-1').catch((error: unknown) => error);
+      expect(failure).not.toBeInstanceOf(CircuitBreakerOpenError);
+    }
+    const refused = await createWallet('kms-guest-2');
+    expect(refused.status).toBe(503);
+    expect(refused.body).toMatchObject({ error: 'CIRCUIT_BREAKER_OPEN', details: { breaker: 'kms' } });
+    await expect(sign('kms-guest-1')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
+    expect((await request(testApp.server).get('/health')).body.circuit_breakers.kms.state).toBe('open');
+
+    await kms.resume();
+    await eventually(async () => expect(await sign('kms-guest-1')).toMatch(/^0x/), { timeoutMs: 10_000, intervalMs: 200 });
+    // The first success was a half-open probe; the second closes the breaker.
+    expect(testApp.app.get(CircuitBreakerRegistry).get('kms')!.snapshot.state).toBe('half_open');
+    await sign('kms-guest-1');
+    expect(testApp.app.get(CircuitBreakerRegistry).get('kms')!.snapshot.state).toBe('closed');
+    expect((await createWallet('kms-guest-2')).status).toBe(201);
+  });
+});
