@@ -101,8 +101,10 @@ export const chainClientProviders: Provider[] = [
   {
     provide: WALLET_CLIENT,
     inject: [AppConfigService, CircuitBreakerRegistry],
-    useFactory: (config: AppConfigService, breakers: CircuitBreakerRegistry): BackendWalletClient => {
+    useFactory: (config: AppConfigService, breakers: CircuitBreakerRegistry): BackendWalletClient | null => {
       const chain = config.get('chain');
+      // Null when the service signs with a custody wallet and holds no hot key in configuration.
+      if (chain.backendPrivateKey === undefined) return null;
       return createBackendWalletClient({ ...chain, breaker: breakers.register(BLOCKCHAIN_BREAKER, isRpcOutage) }, chain.backendPrivateKey);
     },
   },

@@ -17,7 +17,15 @@ export interface AppConfig {
   database: { url: string; poolSize: number };
   /** `url` absent: single instance, coordination in process. */
   redis: { url?: string; keyPrefix: string };
-  chain: { rpcUrl: string; chainId: number; contractAddress: Address; backendPrivateKey: Hex };
+  chain: {
+    rpcUrl: string;
+    chainId: number;
+    contractAddress: Address;
+    /** The hot wallet's key, unless the pipeline signs with a custody wallet (`signerWalletId`). */
+    backendPrivateKey?: Hex;
+    /** Custody wallet whose active key signs every transaction; the key then lives only in custody. */
+    signerWalletId?: string;
+  };
   security: {
     walletEncryptionKeys: string[];
     kms: { enabled: boolean; keyId?: string; region?: string; endpoint?: string };
@@ -91,6 +99,8 @@ export function parseEnvironment(env: RawEnvironment, options: { complete: boole
   const settings = (result.success ? result.data : {}) as EnvSettings;
   const isProduction = present.ENVIRONMENT === 'production';
   const required = new Set<EnvName>(isProduction ? REQUIRED_IN_PRODUCTION : options.complete ? REQUIRED_TO_RUN : []);
+  // A custody wallet can sign instead: then the hot key need not exist outside custody.
+  if (present.BACKEND_SIGNER_WALLET_ID !== undefined) required.delete('BACKEND_PRIVATE_KEY');
   if (present.KMS_ENABLED === 'true') required.add('KMS_KEY_ID');
   if (present.ALERT_EMAIL_ENABLED === 'true') {
     for (const name of ['SMTP_HOST', 'SMTP_PORT', 'ALERT_FROM_EMAIL', 'ALERT_TO_EMAILS'] as const) required.add(name);
@@ -132,7 +142,8 @@ export function loadConfig(env: RawEnvironment): AppConfig {
       rpcUrl: s.RPC_URL!,
       chainId: s.CHAIN_ID!,
       contractAddress: s.HAVEN_CONTRACT_ADDRESS! as Address,
-      backendPrivateKey: s.BACKEND_PRIVATE_KEY! as Hex,
+      backendPrivateKey: s.BACKEND_PRIVATE_KEY as Hex | undefined,
+      signerWalletId: s.BACKEND_SIGNER_WALLET_ID,
     },
     security: {
       walletEncryptionKeys: s.WALLET_ENCRYPTION_KEY!,

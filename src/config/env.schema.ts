@@ -95,6 +95,10 @@ export const envSchema = z.object({
   CHAIN_ID: int(1, 2 ** 32).optional(),
   HAVEN_CONTRACT_ADDRESS: z.string().refine((value) => isAddress(value), 'must be a 0x-prefixed 20-byte address').optional(),
   BACKEND_PRIVATE_KEY: z.string().regex(PRIVATE_KEY, 'must be 0x followed by 64 hex digits').optional(),
+  BACKEND_SIGNER_WALLET_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be a custody wallet id (1-128 of A-Z a-z 0-9 _ . : @ -)')
+    .optional(),
 
   WALLET_ENCRYPTION_KEY: z
     .string()

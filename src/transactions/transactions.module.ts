@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { ChainModule } from '../chain/chain.module';
+import { CustodyModule } from '../custody/custody.module';
 import { NonceModule } from '../nonce/nonce.module';
 import { Broadcaster } from './pipeline/broadcaster';
 import { FeeOracle } from './pipeline/fee.oracle';
@@ -20,7 +21,7 @@ import { Transaction } from './transaction.entity';
  * them before broadcasting, confirms receipts, replaces stuck transactions, heals nonce holes.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Transaction, TransactionAttempt]), ChainModule, NonceModule],
+  imports: [TypeOrmModule.forFeature([Transaction, TransactionAttempt]), ChainModule, NonceModule, CustodyModule],
   providers: [
     Broadcaster,
     FeeOracle,

@@ -94,12 +94,16 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     // plan order, so older requests get lower nonces.
     const nonces = (await Promise.all(sendable.map(() => this.nonces.reserve(this.signer.address)))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const to = this.config.get('chain').contractAddress;
-    const attempts: SignedAttempt[] = await Promise.all(
-      sendable.map(async ({ plan, gas }, i) => {
-        const { raw, hash } = await this.signer.sign({ nonce: nonces[i], to, data: plan.data, gas, fees });
-        return { batchId: plan.lead.id, nonce: nonces[i], hash, raw, fees, gasLimit: gas, purpose: 'send' as const };
-      }),
-    );
+    const signed = await this.signer.signAll(sendable.map(({ plan, gas }, i) => ({ nonce: nonces[i], to, data: plan.data, gas, fees })));
+    const attempts: SignedAttempt[] = sendable.map(({ plan, gas }, i) => ({
+      batchId: plan.lead.id,
+      nonce: nonces[i],
+      hash: signed[i].hash,
+      raw: signed[i].raw,
+      fees,
+      gasLimit: gas,
+      purpose: 'send' as const,
+    }));
     await this.repository.storeSigned(
       manager,
       attempts.map((attempt, i) => ({ attempt, requestIds: sendable[i].plan.requests.map((request) => request.id) })),
