@@ -9,6 +9,7 @@ import { WalletAuditService } from './audit/wallet-audit.service';
 import { FernetKeyring } from './crypto/fernet';
 import { FERNET_KEYRING, KeyVault, KMS_ENVELOPE } from './crypto/key-vault';
 import { isKmsOutage, KmsEnvelope } from './crypto/kms-envelope';
+import { CustodyReencryption } from './custody-reencryption.service';
 import { CustodyWalletDirectory } from './custody-wallet.directory';
 import { WalletCustody } from './wallet-custody.entity';
 import { WalletCustodyService } from './wallet-custody.service';
@@ -44,7 +45,8 @@ const KMS_TIMEOUT_MS = 5_000;
     WalletAuditService,
     WalletCustodyService,
     CustodyWalletDirectory,
+    CustodyReencryption,
   ],
-  exports: [WalletCustodyService, WalletAuditService, CustodyWalletDirectory, KeyVault],
+  exports: [CustodyReencryption, WalletCustodyService, WalletAuditService, CustodyWalletDirectory, KeyVault],
 })
 export class CustodyModule {}

@@ -33,6 +33,10 @@ export class KeyVault {
     return this.kms?.keyVersion ?? fernetVersion(this.fernet.primary.fingerprint);
   }
 
+  get currentScheme(): EncryptionScheme {
+    return this.kms === null ? 'fernet' : 'kms';
+  }
+
   async seal(plaintext: Buffer, binding: string): Promise<SealedKey> {
     if (this.kms !== null) {
       const sealed = await this.kms.seal(plaintext, binding);
@@ -56,7 +60,7 @@ export class KeyVault {
   }
 
   isCurrent(sealed: SealedKey): boolean {
-    return sealed.keyVersion === this.currentVersion && sealed.encryptionScheme === (this.kms === null ? 'fernet' : 'kms');
+    return sealed.keyVersion === this.currentVersion && sealed.encryptionScheme === this.currentScheme;
   }
 }
 
