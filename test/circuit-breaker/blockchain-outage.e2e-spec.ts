@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { type Address, parseUnits } from 'viem';
 
-import { createApp } from '../../src/app.factory';
+import { createTestApplication } from '../support/app';
 import { ChainReader } from '../../src/chain/chain.reader';
 import { havenAbi } from '../../src/chain/haven.abi';
 import { CircuitBreakerOpenError } from '../../src/circuit-breaker/circuit-breaker.errors';
@@ -38,7 +38,7 @@ describe('the blockchain breaker through an RPC outage, on two instances', () =>
   let b: Instance;
 
   async function instance(config: AppConfig): Promise<Instance> {
-    const app = await createApp(config);
+    const app = await createTestApplication(config);
     await app.listen(0, '127.0.0.1');
     const breakers = app.get(CircuitBreakerRegistry);
     const transitions: BreakerTransition[] = [];

@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
-import { captureLogs } from '../support/log-capture';
+import { captureLogs, recordCreatedKeys } from '../support/log-capture';
 
 const ROUTES = [
   ['post', '/api/v1/admin/wallets'],
@@ -28,7 +28,7 @@ describe('custody through the admin API (Fernet)', () => {
   const answers: string[] = [];
 
   beforeAll(async () => {
-    testApp = await startTestApp({ extraModules: [logs.module], config: (config) => ({ ...config, logLevel: 'trace' }) });
+    testApp = await startTestApp({ logStream: logs.stream });
   });
 
   afterAll(() => testApp.close());
@@ -181,6 +181,7 @@ describe('custody through the admin API (Fernet)', () => {
   it('never put a private key in an answer or a log line', async () => {
     const keys = await plaintextKeys();
     expect(keys.length).toBeGreaterThanOrEqual(3);
+    recordCreatedKeys(keys);
     const logged = logs.text();
     expect(logged).toContain('admin call');
     for (const key of keys) {

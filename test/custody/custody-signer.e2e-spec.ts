@@ -3,11 +3,12 @@ import type { Server } from 'node:http';
 import request from 'supertest';
 import { type Address, parseEther, parseUnits } from 'viem';
 
-import { createApp } from '../../src/app.factory';
+import { FernetKeyring } from '../../src/custody/crypto/fernet';
 import { havenAbi } from '../../src/chain/haven.abi';
-import { startTestApp, type TestApp } from '../support/app';
+import { createTestApplication, startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
-import { TEST_ADMIN_API_KEY, TEST_API_KEY } from '../support/config';
+import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
+import { recordCreatedKeys } from '../support/log-capture';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 
@@ -37,7 +38,7 @@ describe('the pipeline signing with a custody wallet', () => {
     });
     // Only one pipeline may run on this database: the set-up instance stops sending first.
     await setup.app.close();
-    custodySigned = await createApp({ ...setup.config, chain: { ...setup.config.chain, backendPrivateKey: undefined, signerWalletId: 'hot-wallet' } });
+    custodySigned = await createTestApplication({ ...setup.config, chain: { ...setup.config.chain, backendPrivateKey: undefined, signerWalletId: 'hot-wallet' } });
     await custodySigned.listen(0, '127.0.0.1');
 
     const holder = newAddress();
@@ -68,5 +69,9 @@ describe('the pipeline signing with a custody wallet', () => {
       (await client.query(`SELECT actor, severity, details->>'purpose' AS purpose FROM wallet_audit_logs WHERE wallet_id = 'hot-wallet' AND action = 'private_key_decrypted'`)).rows,
     );
     expect(accesses).toContainEqual({ actor: 'pipeline', severity: 'HIGH', purpose: 'sign 1 transaction(s)' });
+    const [sealed] = await withClient(setup.database.url, async (client) =>
+      (await client.query<{ token: string }>(`SELECT encrypted_private_key AS token FROM wallet_custody WHERE wallet_id = 'hot-wallet'`)).rows,
+    );
+    recordCreatedKeys([new FernetKeyring([TEST_FERNET_KEY]).decrypt(sealed.token).plaintext.toString('hex')]);
   });
 });

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 
-import { createApp } from '../../src/app.factory';
 import { FernetKey, FernetKeyring } from '../../src/custody/crypto/fernet';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
 import { loadConfig } from '../../src/config/app-config';
-import { startTestApp, type TestApp } from '../support/app';
+import { createTestApplication, startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
 import { withClient } from '../support/database';
+import { recordCreatedKeys } from '../support/log-capture';
 import { bareEnvironment, REPO_ROOT } from '../support/processes';
 
 const run = promisify(execFile);
@@ -33,7 +33,7 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
       (await client.query<{ encrypted_private_key: string; key_version: number }>(`SELECT encrypted_private_key, key_version FROM wallet_custody ORDER BY wallet_id`)).rows,
     );
   const withKeys = async <T>(keys: string[], use: (custody: WalletCustodyService) => Promise<T>): Promise<T> => {
-    const app = await createApp({ ...testApp.config, security: { ...testApp.config.security, walletEncryptionKeys: keys } });
+    const app = await createTestApplication({ ...testApp.config, security: { ...testApp.config.security, walletEncryptionKeys: keys } });
     try {
       return await use(app.get(WalletCustodyService));
     } finally {
@@ -72,6 +72,7 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
     const rows = await tokens();
     expect(new Set(rows.map((row) => row.key_version)).size).toBe(1);
     for (const row of rows) expect(() => newRing.decrypt(row.encrypted_private_key)).not.toThrow();
+    recordCreatedKeys(rows.map((row) => newRing.decrypt(row.encrypted_private_key).plaintext.toString('hex')));
     expect(await withKeys([NEW_KEY], signAll)).toHaveLength(3);
 
     // Resumable and idempotent: a second run has nothing left to do.

@@ -3,12 +3,14 @@ import { type Address, verifyMessage } from 'viem';
 
 import { CircuitBreakerOpenError } from '../../src/circuit-breaker/circuit-breaker.errors';
 import { CircuitBreakerRegistry } from '../../src/circuit-breaker/circuit-breaker.registry';
+import { KeyVault } from '../../src/custody/crypto/key-vault';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 import { type LoopbackKms, startLoopbackKms } from '../support/kms-server';
+import { recordCreatedKeys } from '../support/log-capture';
 
 const KMS_OPEN_TIMEOUT_MS = 1_000;
 
@@ -61,6 +63,14 @@ describe('custody with KMS envelope encryption', () => {
     const signature = await sign('kms-guest-1');
     expect(await verifyMessage({ address: created.body.address as Address, message: 'kms', signature })).toBe(true);
     expect(kms.calls.Decrypt).toBe(1);
+    const [row] = await withClient(testApp.database.url, async (client) =>
+      (await client.query(`SELECT * FROM wallet_custody WHERE wallet_id = 'kms-guest-1'`)).rows,
+    );
+    const key = await testApp.app.get(KeyVault).open(
+      { encryptedPrivateKey: row.encrypted_private_key, encryptionScheme: 'kms', keyVersion: row.key_version, encryptedDataKey: row.encrypted_data_key },
+      'kms-guest-1',
+    );
+    recordCreatedKeys([key.toString('hex')]);
   });
 
   it('fails fast with CIRCUIT_BREAKER_OPEN once KMS is down, and recovers when it returns', async () => {

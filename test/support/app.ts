@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
 
@@ -6,6 +7,7 @@ import type { AppConfig } from '../../src/config';
 import { type TestChain, type TestChainOptions, startTestChain } from './chain';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testConfig } from './config';
+import { logCaptureModule } from './log-capture';
 
 export interface TestApp {
   app: INestApplication;
@@ -25,12 +27,17 @@ export async function startTestApp(
     extraModules?: DynamicModule['imports'];
     config?: (config: AppConfig) => AppConfig;
     chain?: TestChainOptions;
+    /** Also receives every log line (the run's log files get them in any case). */
+    logStream?: Writable;
   } = {},
 ): Promise<TestApp> {
   const [database, chain] = await Promise.all([createTestDatabase(), startTestChain(options.chain)]);
   const base = testConfig({ databaseUrl: database.url, chain });
-  const config = options.config ? options.config(base) : base;
-  const app = await createApp(config, options.extraModules);
+  const capture = logCaptureModule(options.logStream);
+  const configured = options.config ? options.config(base) : base;
+  // Captured lines are searched for secrets at the end of the run: capture everything.
+  const config = capture.verbose ? { ...configured, logLevel: 'trace' as const } : configured;
+  const app = await createApp(config, [...(options.extraModules ?? []), ...(capture.module ? [capture.module] : [])]);
   await app.listen(0, '127.0.0.1');
   return {
     app,
@@ -43,4 +50,10 @@ export async function startTestApp(
       await Promise.all([chain.stop(), database.drop()]);
     },
   };
+}
+
+/** `createApp` for a test that builds its own configuration: same log capture as startTestApp. */
+export async function createTestApplication(config: AppConfig): Promise<INestApplication> {
+  const capture = logCaptureModule();
+  return createApp(capture.verbose ? { ...config, logLevel: 'trace' } : config, capture.module ? [capture.module] : []);
 }

@@ -1,3 +1,7 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { runMigrations } from '../../src/database/migrations.runner';
 import { databaseUrl, TEMPLATE_DATABASE, withAdminClient } from './database';
 
@@ -11,6 +15,8 @@ const READY = 'migrated';
  * (`createTestDatabase`) in milliseconds. Built once per set of migration files.
  */
 export default async function globalSetup(): Promise<void> {
+  // Where the run's applications write their logs (see log-capture.ts); workers inherit it.
+  process.env.HAVEN_TEST_RUN_DIR ??= mkdtempSync(join(tmpdir(), 'haven-test-run-'));
   await withAdminClient(async (client) => {
     await client.query('SELECT pg_advisory_lock($1)', [TEMPLATE_LOCK_KEY]);
     try {
