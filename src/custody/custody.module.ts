@@ -10,7 +10,6 @@ import { FernetKeyring } from './crypto/fernet';
 import { FERNET_KEYRING, KeyVault, KMS_ENVELOPE } from './crypto/key-vault';
 import { isKmsOutage, KmsEnvelope } from './crypto/kms-envelope';
 import { CustodyReencryption } from './custody-reencryption.service';
-import { CustodyWalletDirectory } from './custody-wallet.directory';
 import { WalletCustody } from './wallet-custody.entity';
 import { WalletCustodyService } from './wallet-custody.service';
 
@@ -44,9 +43,8 @@ const KMS_TIMEOUT_MS = 5_000;
     KeyVault,
     WalletAuditService,
     WalletCustodyService,
-    CustodyWalletDirectory,
     CustodyReencryption,
   ],
-  exports: [CustodyReencryption, WalletCustodyService, WalletAuditService, CustodyWalletDirectory, KeyVault],
+  exports: [CustodyReencryption, WalletCustodyService, WalletAuditService, KeyVault],
 })
 export class CustodyModule {}

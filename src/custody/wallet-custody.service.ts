@@ -127,6 +127,7 @@ export class WalletCustodyService {
     return this.current(walletId);
   }
 
+  /** The active wallet's address, for requests that name a user but no address. */
   async activeAddress(walletId: string): Promise<Address | null> {
     const [row] = (await this.dataSource.query(`SELECT wallet_address FROM wallet_custody WHERE wallet_id = $1 AND status = 'active'`, [
       walletId,
@@ -194,7 +195,7 @@ export class WalletCustodyService {
     try {
       const key = await this.vault.open(sealedOf(row), row.wallet_id);
       // Keys written by the Python backend are hex text (with or without 0x), not raw bytes.
-      return key.length === 32 ? key : hexText(key);
+      return key.length === 32 ? key : hexText(key, row.wallet_id);
     } catch (error) {
       const open = findOpenBreaker(error);
       if (open) throw open;
@@ -242,10 +243,10 @@ function sealedOf(row: CustodyRow): SealedKey {
   };
 }
 
-function hexText(text: Buffer): Buffer {
+function hexText(text: Buffer, walletId: string): Buffer {
   const hex = text.toString('utf8').trim().replace(/^0x/i, '');
   text.fill(0);
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new KeyDecryptionError('?', 'not a private key');
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new KeyDecryptionError(walletId, 'not a private key');
   return Buffer.from(hex, 'hex');
 }
 

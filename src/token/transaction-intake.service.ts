@@ -4,7 +4,7 @@ import { getAddress, isAddress, zeroAddress, type Address } from 'viem';
 
 import { HavenTokenService } from '../chain/haven-token.service';
 import { AppConfigService } from '../config/app-config.service';
-import { CustodyWalletDirectory } from '../custody/custody-wallet.directory';
+import { WalletCustodyService } from '../custody/wallet-custody.service';
 import { TransactionDispatcher } from '../transactions/transaction-dispatcher';
 import type { Transaction, TransactionKind } from '../transactions/transaction.entity';
 import { formatTokenAmount, parseTokenAmount } from './token-amount';
@@ -37,7 +37,7 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{1,255}$/;
 export class TransactionIntake {
   constructor(
     private readonly config: AppConfigService,
-    private readonly custody: CustodyWalletDirectory,
+    private readonly custody: WalletCustodyService,
     private readonly dispatcher: TransactionDispatcher,
     private readonly store: TransactionIntakeRepository,
     private readonly token: HavenTokenService,

@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { type Hex, verifyMessage } from 'viem';
+import { privateKeyToAccount } from 'viem/accounts';
 
 import { FernetKey, FernetKeyring } from '../../src/custody/crypto/fernet';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
 import { loadConfig } from '../../src/config/app-config';
+import vectors from '../fixtures/fernet-vectors.json';
 import { createTestApplication, startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
 import { withClient } from '../support/database';
@@ -88,6 +91,24 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
       'reencrypt_finished',
     ]);
   }, 120_000);
+
+  it('signs with a row the Python backend wrote: a Fernet token of the key as hex text', async () => {
+    const written = vectors.fromPython[0];
+    const address = privateKeyToAccount(`0x${written.plaintext}` as Hex).address;
+    await withClient(testApp.database.url, (client) =>
+      client.query(
+        `INSERT INTO wallet_custody (wallet_id, wallet_address, encrypted_private_key, encryption_scheme, key_version, status)
+         VALUES ('from-python', $1, $2, 'fernet', 1, 'active')`,
+        [address.toLowerCase(), written.token],
+      ),
+    );
+
+    const signature = await withKeys([NEW_KEY, written.key], (custody) =>
+      custody.withSigner('from-python', { actor: 'test' }, 'check', (account) => account.signMessage({ message: 'legacy' })),
+    );
+
+    expect(await verifyMessage({ address, message: 'legacy', signature })).toBe(true);
+  });
 
   it('keys:generate prints a Fernet key and API keys the configuration accepts', async () => {
     const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', 'scripts/generate-keys.ts'], { cwd: REPO_ROOT, env: bareEnvironment() });
