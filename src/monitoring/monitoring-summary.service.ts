@@ -4,7 +4,9 @@ import { formatGwei } from 'viem';
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../chain/chain.clients';
 import { withTimeout } from '../common/with-timeout';
 import { AppConfigService } from '../config/app-config.service';
+import { NonceManager } from '../nonce/nonce-manager.service';
 import { PipelineRepository } from '../transactions/pipeline/pipeline.repository';
+import { TransactionSigner } from '../transactions/pipeline/transaction.signer';
 
 export interface MonitoringSummary {
   /** Accepted requests not yet confirmed or failed; null if the database did not answer in time. */
@@ -14,6 +16,17 @@ export interface MonitoringSummary {
   stuck_threshold_minutes: number;
   /** The node's gas price; null if the chain did not answer in time (or its breaker is open). */
   gas_price_gwei: string | null;
+  /** The sending wallet's nonce counter against the chain; null if either did not answer in time. */
+  nonce: {
+    address: string;
+    counter: string | null;
+    chain_pending: string;
+    /** Nonces handed out above the chain's mined count. */
+    ahead: string;
+    in_flight: number;
+    /** Reserved, yet neither stored nor recycled: a hole transactions above it wait behind. */
+    gaps: number;
+  } | null;
 }
 
 /** The numbers an operator looks at first, for `/health`; each read has its own time budget. */
@@ -22,20 +35,34 @@ export class MonitoringSummaryService {
   constructor(
     private readonly config: AppConfigService,
     private readonly transactions: PipelineRepository,
+    private readonly nonces: NonceManager,
+    private readonly signer: TransactionSigner,
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
   ) {}
 
   async summary(timeoutMs: number): Promise<MonitoringSummary> {
     const threshold = this.config.get('monitoring').pendingTxThresholdMinutes;
-    const [backlog, gasPrice] = await Promise.all([
+    const [backlog, gasPrice, nonce] = await Promise.all([
       withTimeout(this.transactions.backlog(threshold).catch(() => null), timeoutMs, null),
       withTimeout(this.client.getGasPrice().catch(() => null), timeoutMs, null),
+      withTimeout(this.nonces.status(this.signer.address).catch(() => null), timeoutMs, null),
     ]);
     return {
       pending_transactions: backlog?.pending ?? null,
       stuck_transactions: backlog?.stuck ?? null,
       stuck_threshold_minutes: threshold,
       gas_price_gwei: gasPrice === null ? null : formatGwei(gasPrice),
+      nonce:
+        nonce === null
+          ? null
+          : {
+              address: nonce.address,
+              counter: nonce.counter?.toString() ?? null,
+              chain_pending: nonce.chain.pending.toString(),
+              ahead: nonce.ahead.toString(),
+              in_flight: nonce.inFlight.length,
+              gaps: nonce.gaps.length,
+            },
     };
   }
 }

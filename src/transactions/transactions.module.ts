@@ -33,6 +33,6 @@ import { Transaction } from './transaction.entity';
     TransactionSender,
     TransactionSigner,
   ],
-  exports: [TransactionDispatcher, PipelineRepository],
+  exports: [TransactionDispatcher, PipelineRepository, TransactionSigner],
 })
 export class TransactionsModule {}

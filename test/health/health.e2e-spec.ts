@@ -46,6 +46,14 @@ describe('health probes', () => {
       stuck_transactions: 0,
       stuck_threshold_minutes: 5,
       gas_price_gwei: expect.stringMatching(/^\d+(\.\d+)?$/),
+      nonce: {
+        address: testApp.chain.backendAddress,
+        counter: null,
+        chain_pending: expect.stringMatching(/^\d+$/),
+        ahead: '0',
+        in_flight: 0,
+        gaps: 0,
+      },
     });
   });
 
