@@ -52,8 +52,13 @@ export async function startTestApp(
   };
 }
 
-/** `createApp` for a test that builds its own configuration: same log capture as startTestApp. */
+/**
+ * `createApp` for a test that builds its own configuration, with the same log capture as
+ * startTestApp; initialised (background loops running), not listening.
+ */
 export async function createTestApplication(config: AppConfig): Promise<INestApplication> {
   const capture = logCaptureModule();
-  return createApp(capture.verbose ? { ...config, logLevel: 'trace' } : config, capture.module ? [capture.module] : []);
+  const app = await createApp(capture.verbose ? { ...config, logLevel: 'trace' } : config, capture.module ? [capture.module] : []);
+  await app.init();
+  return app;
 }
