@@ -34,7 +34,7 @@ export class AdminAccessLog implements NestMiddleware {
       const walletId = /^\/api\/v1\/admin\/wallets\/([^/]+)/.exec(entry.path)?.[1];
       this.audit
         .record({
-          ...adminActorOf(request),
+          ...adminActorOf(request, entry.keyFingerprint),
           walletId: walletId === undefined ? null : walletId.slice(0, 128),
           action: refused ? 'admin_request_refused' : 'admin_request',
           severity: refused ? 'MEDIUM' : 'LOW',

@@ -5,9 +5,9 @@ import { ApiKeyMatcher } from '../auth/api-key.matcher';
 import type { AuditActor } from '../custody/audit/wallet-audit.service';
 
 /** Who made an admin request, as the audit trail records it: the key's fingerprint, never the key. */
-export function adminActorOf(request: Request): AuditActor {
+export function adminActorOf(request: Request, fingerprint = ApiKeyMatcher.fingerprint(request.header('x-api-key'))): AuditActor {
   return {
-    actor: `admin-key:${ApiKeyMatcher.fingerprint(request.header('x-api-key'))}`,
+    actor: `admin-key:${fingerprint}`,
     sourceIp: request.ip ?? null,
     requestId: typeof request.id === 'string' ? request.id : request.id === undefined ? null : String(request.id),
   };

@@ -54,10 +54,10 @@ export class MemoryBreakerStore implements BreakerStateStore {
     return this.states.get(name) ?? CLOSED;
   }
 
-  private apply(name: string, next: (current: BreakerSnapshot) => BreakerSnapshot): BreakerUpdate {
+  private apply(name: string, transition: (current: BreakerSnapshot) => BreakerSnapshot): BreakerUpdate {
     const before = this.current(name);
-    const next_ = next(before);
-    const after = next_ === before ? before : { ...next_, version: before.version + 1 };
+    const moved = transition(before);
+    const after = moved === before ? before : { ...moved, version: before.version + 1 };
     if (after !== before) this.states.set(name, after);
     // Any completed probe frees the slot; the next call may probe again.
     if (after.state !== 'half_open' || after.successCount !== before.successCount) this.probes.delete(name);

@@ -1,6 +1,8 @@
 import { isAddress } from 'viem';
 import { z } from 'zod';
 
+import { WALLET_ID_PATTERN, WALLET_ID_RULE } from '../common/wallet-id';
+
 /**
  * The environment variables the service reads, by their exact names from the seed's
  * "Production Environment Variables Template", plus the few this implementation adds.
@@ -97,7 +99,7 @@ export const envSchema = z.object({
   BACKEND_PRIVATE_KEY: z.string().regex(PRIVATE_KEY, 'must be 0x followed by 64 hex digits').optional(),
   BACKEND_SIGNER_WALLET_ID: z
     .string()
-    .regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'must be a custody wallet id (1-128 of A-Z a-z 0-9 _ . : @ -)')
+    .regex(WALLET_ID_PATTERN, `must be a custody wallet id (${WALLET_ID_RULE})`)
     .optional(),
 
   WALLET_ENCRYPTION_KEY: z

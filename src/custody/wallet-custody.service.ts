@@ -84,8 +84,7 @@ export class WalletCustodyService {
     const rows = await this.rowsOf(walletId);
     await this.audit.record({ ...actor, walletId, action: 'wallet_viewed', severity: 'LOW', details: { found: rows.length > 0 } });
     if (rows.length === 0) throw new WalletNotFoundError(walletId);
-    const [current, ...history] = rows;
-    return { ...view(current), history: history.map(view) };
+    return detailsOf(rows);
   }
 
   async list(query: { status?: WalletStatus; limit: number; offset: number }, actor: AuditActor): Promise<{ items: WalletView[]; total: number }> {
@@ -114,7 +113,7 @@ export class WalletCustodyService {
         manager,
       );
     });
-    return this.current(walletId);
+    return detailsOf(await this.rowsOf(walletId));
   }
 
   /** The key is never used again; the row stays for the record. */
@@ -124,7 +123,7 @@ export class WalletCustodyService {
       await manager.query(`UPDATE wallet_custody SET status = 'revoked', revoked_at = now(), updated_at = now() WHERE id = $1`, [active.id]);
       await this.audit.record({ ...actor, walletId, action: 'wallet_revoked', severity: 'HIGH', details: { address: active.wallet_address } }, manager);
     });
-    return this.current(walletId);
+    return detailsOf(await this.rowsOf(walletId));
   }
 
   /** The active wallet's address, for requests that name a user but no address. */
@@ -206,32 +205,33 @@ export class WalletCustodyService {
   }
 
   private async activeRow(walletId: string): Promise<CustodyRow> {
-    const rows = await this.rowsOf(walletId);
-    const active = rows.find((row) => row.status === 'active');
-    if (active) return active;
-    if (rows.some((row) => row.status === 'revoked')) throw new WalletRevokedError(walletId);
-    throw new WalletNotFoundError(walletId);
+    return activeOf(walletId, await this.rowsOf(walletId));
   }
 
+  /** The active row, with every row of the wallet locked, so two rotations cannot interleave. */
   private async lockActive(manager: EntityManager, walletId: string): Promise<CustodyRow> {
-    const [active] = (await manager.query(`SELECT * FROM wallet_custody WHERE wallet_id = $1 AND status = 'active' FOR UPDATE`, [walletId])) as CustodyRow[];
-    if (active) return active;
-    const [any] = (await manager.query(`SELECT status FROM wallet_custody WHERE wallet_id = $1 AND status = 'revoked' LIMIT 1`, [walletId])) as CustodyRow[];
-    throw any ? new WalletRevokedError(walletId) : new WalletNotFoundError(walletId);
-  }
-
-  private async current(walletId: string): Promise<WalletDetails> {
-    const [current, ...history] = await this.rowsOf(walletId);
-    return { ...view(current), history: history.map(view) };
+    return activeOf(walletId, await this.rowsOf(walletId, { manager, forUpdate: true }));
   }
 
   /** Newest first, the active row (if any) at the head. */
-  private async rowsOf(walletId: string): Promise<CustodyRow[]> {
-    return this.dataSource.query(
-      `SELECT * FROM wallet_custody WHERE wallet_id = $1 ORDER BY (status = 'active') DESC, created_at DESC, id`,
+  private async rowsOf(walletId: string, options: { manager?: EntityManager; forUpdate?: boolean } = {}): Promise<CustodyRow[]> {
+    return (options.manager ?? this.dataSource).query(
+      `SELECT * FROM wallet_custody WHERE wallet_id = $1 ORDER BY (status = 'active') DESC, created_at DESC, id${options.forUpdate ? ' FOR UPDATE' : ''}`,
       [walletId],
     ) as Promise<CustodyRow[]>;
   }
+}
+
+/** The wallet's active row; a wallet whose key was revoked says so rather than "not found". */
+function activeOf(walletId: string, rows: readonly CustodyRow[]): CustodyRow {
+  const active = rows.find((row) => row.status === 'active');
+  if (active) return active;
+  if (rows.some((row) => row.status === 'revoked')) throw new WalletRevokedError(walletId);
+  throw new WalletNotFoundError(walletId);
+}
+
+function detailsOf([current, ...history]: readonly CustodyRow[]): WalletDetails {
+  return { ...view(current), history: history.map(view) };
 }
 
 function sealedOf(row: CustodyRow): SealedKey {

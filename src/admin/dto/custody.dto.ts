@@ -2,17 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
+import { WALLET_ID_PATTERN, WALLET_ID_RULE } from '../../common/wallet-id';
 import type { AuditSeverity } from '../../custody/wallet-audit-log.entity';
 import type { WalletStatus } from '../../custody/wallet-custody.entity';
 
-const WALLET_ID = /^[A-Za-z0-9_.:@-]{1,128}$/;
 const STATUSES: WalletStatus[] = ['active', 'rotated', 'revoked'];
 const SEVERITIES: AuditSeverity[] = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 
 export class CreateWalletDto {
-  @ApiProperty({ description: "The user's id: 1-128 of A-Z a-z 0-9 _ . : @ -", example: 'guest-1' })
+  @ApiProperty({ description: `The user's id: ${WALLET_ID_RULE}`, example: 'guest-1' })
   @IsString()
-  @Matches(WALLET_ID, { message: 'walletId must be 1-128 characters of A-Z a-z 0-9 _ . : @ -' })
+  @Matches(WALLET_ID_PATTERN, { message: `walletId must be ${WALLET_ID_RULE}` })
   walletId!: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Stored with the wallet; never a secret' })
@@ -36,7 +36,7 @@ export class WalletListQuery {
 }
 
 export class AuditLogQuery {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(WALLET_ID) walletId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Matches(WALLET_ID_PATTERN) walletId?: string;
 
   @ApiPropertyOptional({ enum: SEVERITIES }) @IsOptional() @IsIn(SEVERITIES) severity?: AuditSeverity;
 
@@ -60,5 +60,5 @@ export class AuditLogQuery {
 }
 
 export class WalletIdParam {
-  @IsString() @Matches(WALLET_ID, { message: 'walletId must be 1-128 characters of A-Z a-z 0-9 _ . : @ -' }) walletId!: string;
+  @IsString() @Matches(WALLET_ID_PATTERN, { message: `walletId must be ${WALLET_ID_RULE}` }) walletId!: string;
 }

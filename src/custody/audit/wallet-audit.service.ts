@@ -48,15 +48,8 @@ export type ChainVerification = { valid: true; checked: number } | { valid: fals
 const AUDIT_CHAIN_LOCK = [0x4856_4155, 1] as const; // "HVAU"
 const VERIFY_BATCH = 1_000;
 
-interface AuditRow {
-  id: string;
-  wallet_id: string | null;
-  action: string;
-  severity: AuditSeverity;
-  actor: string | null;
-  source_ip: string | null;
-  request_id: string | null;
-  details: unknown;
+/** A stored row: the view's fields, its time as a Date, and its links in the chain. */
+interface AuditRow extends Omit<AuditLogView, 'created_at'> {
   prev_hash: string | null;
   hash: string;
   created_at: Date;
