@@ -47,19 +47,25 @@ export class AdminCustodyController {
 
   @Post('wallets/:walletId/rotate')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'New keypair under the same wallet id; the old key is kept as rotated and never signs again' })
+  @ApiOperation({
+    summary: 'New keypair under the same wallet id; the old key is kept as rotated and never signs again',
+    description: 'Refused (409 SIGNER_WALLET_IN_USE) for the wallet the service signs with (BACKEND_SIGNER_WALLET_ID): change that setting instead.',
+  })
   @ApiOkResponse({ description: 'The wallet with its new address; the previous one is first in `history`' })
   @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
-  @ApiErrorResponse(HttpStatus.CONFLICT, 'WALLET_REVOKED')
+  @ApiErrorResponse(HttpStatus.CONFLICT, 'WALLET_REVOKED', 'SIGNER_WALLET_IN_USE')
   rotate(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor) {
     return this.custody.rotate(walletId, actor);
   }
 
   @Post('wallets/:walletId/revoke')
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'Revoke the active key: it never signs again' })
+  @ApiOperation({
+    summary: 'Revoke the active key: it never signs again',
+    description: 'Refused (409 SIGNER_WALLET_IN_USE) for the wallet the service signs with (BACKEND_SIGNER_WALLET_ID): change that setting first.',
+  })
   @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
-  @ApiErrorResponse(HttpStatus.CONFLICT, 'WALLET_REVOKED')
+  @ApiErrorResponse(HttpStatus.CONFLICT, 'WALLET_REVOKED', 'SIGNER_WALLET_IN_USE')
   revoke(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor) {
     return this.custody.revoke(walletId, actor);
   }

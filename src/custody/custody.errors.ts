@@ -29,6 +29,26 @@ export class WalletRevokedError extends AppError {
 }
 
 /**
+ * The pipeline signs with this wallet (`BACKEND_SIGNER_WALLET_ID`), so it is not rotated or
+ * revoked in place: a new key has a new address with no MINTER/BURNER role and the running
+ * instances keep signing as the old one; a revoked key makes every send fail. The signer is
+ * changed by pointing the setting at another wallet (docs/custody.md).
+ */
+export class SignerWalletInUseError extends AppError {
+  readonly code = ErrorCode.SIGNER_WALLET_IN_USE;
+  readonly status = HttpStatus.CONFLICT;
+  constructor(walletId: string, operation: 'rotate' | 'revoke') {
+    super(
+      `Custodial wallet '${walletId}' signs the pipeline's transactions (BACKEND_SIGNER_WALLET_ID) and cannot be ${operation === 'rotate' ? 'rotated' : 'revoked'} ` +
+        `while in use; see "Changing the signing wallet" in docs/custody.md`,
+      "This wallet signs the service's transactions and cannot be changed in place. To change the signer, create a new wallet, " +
+        'grant it the MINTER and BURNER roles, set BACKEND_SIGNER_WALLET_ID to it and restart; revoke this wallet once nothing it signed is pending.',
+      { wallet_id: walletId, operation },
+    );
+  }
+}
+
+/**
  * A stored key could not be opened: no configured key fits, or KMS refused. Says which
  * wallet, never anything about the key material.
  */

@@ -5,9 +5,10 @@ import { type Address, getAddress, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
+import { AppConfigService } from '../config/app-config.service';
 import type { JsonObject } from '../database/json-object.type';
 import { type AuditActor, WalletAuditService } from './audit/wallet-audit.service';
-import { KeyDecryptionError, WalletAlreadyExistsError, WalletNotFoundError, WalletRevokedError } from './custody.errors';
+import { KeyDecryptionError, SignerWalletInUseError, WalletAlreadyExistsError, WalletNotFoundError, WalletRevokedError } from './custody.errors';
 import { KeyVault, type SealedKey } from './crypto/key-vault';
 import type { WalletStatus } from './wallet-custody.entity';
 
@@ -55,12 +56,17 @@ const UNIQUE_VIOLATION = '23505';
 @Injectable()
 export class WalletCustodyService {
   private readonly logger = new Logger(WalletCustodyService.name);
+  /** The wallet the pipeline signs with (`BACKEND_SIGNER_WALLET_ID`), if it signs with custody. */
+  private readonly signerWalletId?: string;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly vault: KeyVault,
     private readonly audit: WalletAuditService,
-  ) {}
+    config: AppConfigService,
+  ) {
+    this.signerWalletId = config.get('chain').signerWalletId;
+  }
 
   async create(walletId: string, metadata: JsonObject, actor: AuditActor): Promise<WalletView> {
     const sealed = await this.newKeypair(walletId);
@@ -101,8 +107,9 @@ export class WalletCustodyService {
     return { items: rows.map(view), total };
   }
 
-  /** A new keypair under the same wallet id; the old row stays, as `rotated`. */
+  /** A new keypair under the same wallet id; the old row stays, as `rotated`. Not the signer's. */
   async rotate(walletId: string, actor: AuditActor): Promise<WalletDetails> {
+    await this.refuseIfSigner(walletId, 'rotate', actor);
     const sealed = await this.newKeypair(walletId);
     await this.dataSource.transaction(async (manager) => {
       const active = await this.lockActive(manager, walletId);
@@ -116,8 +123,9 @@ export class WalletCustodyService {
     return detailsOf(await this.rowsOf(walletId));
   }
 
-  /** The key is never used again; the row stays for the record. */
+  /** The key is never used again; the row stays for the record. Not the signer's. */
   async revoke(walletId: string, actor: AuditActor): Promise<WalletDetails> {
+    await this.refuseIfSigner(walletId, 'revoke', actor);
     await this.dataSource.transaction(async (manager) => {
       const active = await this.lockActive(manager, walletId);
       await manager.query(`UPDATE wallet_custody SET status = 'revoked', revoked_at = now(), updated_at = now() WHERE id = $1`, [active.id]);
@@ -169,6 +177,18 @@ export class WalletCustodyService {
     } finally {
       key.fill(0);
     }
+  }
+
+  /**
+   * The pipeline's signer is changed by configuration, never in place: a rotated key's new
+   * address holds no role on the token and running instances keep the address they read at
+   * start; a revoked key fails every send. Checked before any key is made (a KMS call), so a
+   * refusal writes only its audit entry. Only this instance's configuration is known here.
+   */
+  private async refuseIfSigner(walletId: string, operation: 'rotate' | 'revoke', actor: AuditActor): Promise<void> {
+    if (walletId !== this.signerWalletId) return;
+    await this.audit.record({ ...actor, walletId, action: `wallet_${operation}_refused`, severity: 'MEDIUM', details: { reason: 'signer wallet in use' } });
+    throw new SignerWalletInUseError(walletId, operation);
   }
 
   private async newKeypair(walletId: string): Promise<SealedKey & { address: Address }> {
