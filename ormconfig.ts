@@ -6,7 +6,7 @@
  */
 import { DataSource } from 'typeorm';
 
-import { dataSourceOptions } from './src/database/data-source.options';
+import { dataSourceOptions, MIGRATION_TIMEOUTS } from './src/database/data-source.options';
 
 function poolSizeFromEnv(raw: string | undefined): number {
   const value = Number(raw ?? 20);
@@ -20,4 +20,5 @@ if (!url) {
 }
 
 export { dataSourceOptions };
-export default new DataSource(dataSourceOptions(url, poolSizeFromEnv(process.env.DATABASE_POOL_SIZE)));
+// The CLI only migrates (run, revert, generate): it runs under the migration timeouts.
+export default new DataSource(dataSourceOptions(url, poolSizeFromEnv(process.env.DATABASE_POOL_SIZE), MIGRATION_TIMEOUTS));

@@ -43,7 +43,7 @@ function onShutdownSignal(shutdown: () => Promise<void>): void {
     shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`shutdown after ${signal} failed: ${String(error)}\n`);
+        process.stderr.write(`shutdown after ${signal} failed: ${redactSecrets(String(error))}\n`);
         process.exit(1);
       },
     );

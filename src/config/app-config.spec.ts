@@ -147,6 +147,52 @@ describe('configuration', () => {
     expect(problems.get('API_KEY')).not.toContain(completeEnv.ADMIN_API_KEY);
   });
 
+  it('waits for as many confirmations as the chain needs, unless CONFIRMATIONS says otherwise', () => {
+    const confirmationsOn = (chainId: string, confirmations?: string) =>
+      loadConfig({ ...completeEnv, CHAIN_ID: chainId, CONFIRMATIONS: confirmations }).chain.confirmations;
+
+    expect(confirmationsOn('31337')).toBe(1);
+    expect(confirmationsOn('1337')).toBe(1);
+    expect(confirmationsOn('8453')).toBe(10);
+    expect(confirmationsOn('84532')).toBe(10);
+    expect(confirmationsOn('1')).toBe(12);
+    expect(confirmationsOn('8453', '3')).toBe(3);
+    expect(confirmationsOn('8453', '1000')).toBe(1000);
+    for (const bad of ['0', '1001', '2.5', 'ten', '-1']) {
+      expect([...problemsOf(() => loadConfig({ ...completeEnv, CONFIRMATIONS: bad })).keys()]).toEqual(['CONFIRMATIONS']);
+    }
+  });
+
+  it('bounds every database statement, idle transaction and Redis command, overridably', () => {
+    const defaults = loadConfig(completeEnv);
+
+    expect(defaults.database).toMatchObject({ statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 60_000 });
+    expect(defaults.redis.commandTimeoutMs).toBe(5000);
+
+    const config = loadConfig({
+      ...completeEnv,
+      DATABASE_STATEMENT_TIMEOUT_MS: '5000',
+      DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '10000',
+      REDIS_COMMAND_TIMEOUT_MS: '250',
+    });
+
+    expect(config.database).toMatchObject({ statementTimeoutMs: 5000, idleInTransactionTimeoutMs: 10_000 });
+    expect(config.redis.commandTimeoutMs).toBe(250);
+    const problems = problemsOf(() =>
+      loadConfig({
+        ...completeEnv,
+        DATABASE_STATEMENT_TIMEOUT_MS: '0',
+        DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: '1s',
+        REDIS_COMMAND_TIMEOUT_MS: '99',
+      }),
+    );
+    expect([...problems.keys()].sort()).toEqual([
+      'DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+      'DATABASE_STATEMENT_TIMEOUT_MS',
+      'REDIS_COMMAND_TIMEOUT_MS',
+    ]);
+  });
+
   it('treats empty values as unset', () => {
     const config = loadConfig({ ...completeEnv, REDIS_URL: '', LOG_LEVEL: ' ' });
 

@@ -14,12 +14,26 @@ export interface AppConfig {
   workers: number;
   allowedOrigins: string[];
   dataDir: string;
-  database: { url: string; poolSize: number };
+  database: {
+    url: string;
+    poolSize: number;
+    /** Longest a single statement may run on a pooled connection before PostgreSQL cancels it. */
+    statementTimeoutMs: number;
+    /** Longest a transaction may sit idle before PostgreSQL ends its session, releasing its locks. */
+    idleInTransactionTimeoutMs: number;
+  };
   /** `url` absent: single instance, coordination in process. */
-  redis: { url?: string; keyPrefix: string };
+  redis: {
+    url?: string;
+    keyPrefix: string;
+    /** A command unanswered after this long fails instead of holding its caller. */
+    commandTimeoutMs: number;
+  };
   chain: {
     rpcUrl: string;
     chainId: number;
+    /** Blocks, counting the one holding it, before a mined transaction counts as `confirmed`. */
+    confirmations: number;
     contractAddress: Address;
     /** The hot wallet's key, unless the pipeline signs with a custody wallet (`signerWalletId`). */
     backendPrivateKey?: Hex;
@@ -136,11 +150,17 @@ export function loadConfig(env: RawEnvironment): AppConfig {
     workers: s.WORKERS ?? 1,
     allowedOrigins: s.ALLOWED_ORIGINS ?? [],
     dataDir: s.HAVEN_DATA_DIR ?? '.haven',
-    database: { url: s.DATABASE_URL!, poolSize: s.DATABASE_POOL_SIZE ?? 20 },
-    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX ?? 'haven:' },
+    database: {
+      url: s.DATABASE_URL!,
+      poolSize: s.DATABASE_POOL_SIZE ?? 20,
+      statementTimeoutMs: s.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000,
+      idleInTransactionTimeoutMs: s.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 60_000,
+    },
+    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX ?? 'haven:', commandTimeoutMs: s.REDIS_COMMAND_TIMEOUT_MS ?? 5000 },
     chain: {
       rpcUrl: s.RPC_URL!,
       chainId: s.CHAIN_ID!,
+      confirmations: s.CONFIRMATIONS ?? defaultConfirmations(s.CHAIN_ID!),
       contractAddress: s.HAVEN_CONTRACT_ADDRESS! as Address,
       backendPrivateKey: s.BACKEND_PRIVATE_KEY as Hex | undefined,
       signerWalletId: s.BACKEND_SIGNER_WALLET_ID,
@@ -179,6 +199,16 @@ export function loadConfig(env: RawEnvironment): AppConfig {
         s.MAX_FEE_PER_GAS_GWEI === undefined ? undefined : BigInt(Math.round(s.MAX_FEE_PER_GAS_GWEI * 1e9)),
     },
   };
+}
+
+/**
+ * Local dev chains never reorganise. Base's sequencer reorganises rarely and shallowly: 10
+ * blocks (20 s at its 2-second blocks) is the margin. Any other chain gets Ethereum's customary 12.
+ */
+export function defaultConfirmations(chainId: number): number {
+  if (chainId === 31337 || chainId === 1337) return 1;
+  if (chainId === 8453 || chainId === 84532) return 10;
+  return 12;
 }
 
 function breakerConfigs(s: EnvSettings): AppConfig['circuitBreakers'] {

@@ -12,6 +12,7 @@ import { WALLET_ID_PATTERN, WALLET_ID_RULE } from '../common/wallet-id';
 
 const FERNET_KEY = /^[A-Za-z0-9_-]{43}=$/;
 const PRIVATE_KEY = /^0x[0-9a-fA-F]{64}$/;
+const DAY_MS = 86_400_000;
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
 const list = (value: string): string[] =>
@@ -90,11 +91,15 @@ export const envSchema = z.object({
 
   DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   DATABASE_POOL_SIZE: int(1, 500).optional(),
+  DATABASE_STATEMENT_TIMEOUT_MS: int(100, DAY_MS).optional(),
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(1000, DAY_MS).optional(),
   REDIS_URL: url(['redis', 'rediss']).optional(),
   REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_:.-]').optional(),
+  REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).optional(),
 
   RPC_URL: url(['http', 'https']).optional(),
   CHAIN_ID: int(1, 2 ** 32).optional(),
+  CONFIRMATIONS: int(1, 1000).optional(),
   HAVEN_CONTRACT_ADDRESS: z.string().refine((value) => isAddress(value), 'must be a 0x-prefixed 20-byte address').optional(),
   BACKEND_PRIVATE_KEY: z.string().regex(PRIVATE_KEY, 'must be 0x followed by 64 hex digits').optional(),
   BACKEND_SIGNER_WALLET_ID: z
@@ -149,6 +154,9 @@ export const ENV_NAMES = Object.keys(envSchema.shape) as EnvName[];
 export const SECRET_ENV_NAMES: ReadonlySet<EnvName> = new Set<EnvName>([
   'DATABASE_URL',
   'REDIS_URL',
+  // RPC providers (Alchemy, Infura, QuickNode) and Slack put their keys in the URL itself.
+  'RPC_URL',
+  'ALERT_WEBHOOK_URLS',
   'BACKEND_PRIVATE_KEY',
   'WALLET_ENCRYPTION_KEY',
   'ADMIN_API_KEY',

@@ -17,11 +17,28 @@ const ENTITIES = [AlertLog, ErrorLog, Transaction, TransactionAttempt, WalletAud
  */
 const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', `*${extname(__filename)}`);
 
+/** Server-side limits set on every pooled connection; `undefined` leaves the server's own setting. */
+export interface SessionTimeouts {
+  statementTimeoutMs?: number;
+  idleInTransactionTimeoutMs?: number;
+}
+
+/**
+ * Migrations set no statement timeout (the server's own applies, none by default): an index
+ * build or backfill may rightly take minutes, and the runner first waits on an advisory lock
+ * for as long as another instance is migrating; cutting either would fail a working deploy.
+ * Each migration issues its statements back to back, so the idle-in-transaction limit stays:
+ * it releases the table locks of a runner stalled halfway (a suspended CLI) before the
+ * service queues up behind them.
+ */
+export const MIGRATION_TIMEOUTS: SessionTimeouts = { idleInTransactionTimeoutMs: 60_000 };
+
 /**
  * The one set of connection options, shared by the Nest DatabaseModule, the migration
- * runner and the TypeORM CLI (`ormconfig.ts`), so they can never disagree.
+ * runner and the TypeORM CLI (`ormconfig.ts`), so they can never disagree. Every caller
+ * says which timeouts it runs under: the service's (from configuration) or `MIGRATION_TIMEOUTS`.
  */
-export function dataSourceOptions(url: string, poolSize: number): DataSourceOptions {
+export function dataSourceOptions(url: string, poolSize: number, timeouts: SessionTimeouts): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -38,8 +55,16 @@ export function dataSourceOptions(url: string, poolSize: number): DataSourceOpti
     uuidExtension: 'pgcrypto',
     installExtensions: false,
     poolSize,
-    // Queries are parameterised (extended protocol); `extra` goes straight to pg.Pool.
-    extra: { max: poolSize },
+    // Queries are parameterised (extended protocol); `extra` goes straight to pg.Pool, whose
+    // clients send the timeouts in the startup packet: they hold for the whole session and
+    // override any role or database default. pg never sends a 0, so "none" is left out.
+    extra: {
+      max: poolSize,
+      ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs } : {}),
+      ...(timeouts.idleInTransactionTimeoutMs
+        ? { idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs }
+        : {}),
+    },
     connectTimeoutMS: 10_000,
   };
 }

@@ -14,8 +14,8 @@ import { dataSourceOptions } from './data-source.options';
     TypeOrmModule.forRootAsync({
       inject: [AppConfigService],
       useFactory: (config: AppConfigService) => {
-        const { url, poolSize } = config.get('database');
-        return dataSourceOptions(url, poolSize);
+        const { url, poolSize, statementTimeoutMs, idleInTransactionTimeoutMs } = config.get('database');
+        return dataSourceOptions(url, poolSize, { statementTimeoutMs, idleInTransactionTimeoutMs });
       },
     }),
   ],

@@ -1,6 +1,6 @@
 import { DataSource, MigrationExecutor } from 'typeorm';
 
-import { dataSourceOptions } from './data-source.options';
+import { dataSourceOptions, MIGRATION_TIMEOUTS } from './data-source.options';
 
 /** Any constant works; it only has to be the same for every process of this service. */
 const MIGRATION_LOCK_KEY = 0x4841_5645; // "HAVE"
@@ -37,7 +37,7 @@ export async function pendingMigrations(url: string): Promise<string[]> {
 
 async function withDataSource<T>(url: string, work: (dataSource: DataSource) => Promise<T>): Promise<T> {
   // One connection is all a migration needs.
-  const dataSource = new DataSource(dataSourceOptions(url, 1));
+  const dataSource = new DataSource(dataSourceOptions(url, 1, MIGRATION_TIMEOUTS));
   await dataSource.initialize();
   try {
     return await work(dataSource);

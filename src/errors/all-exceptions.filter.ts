@@ -64,7 +64,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (response.headersSent) return;
     const body: ErrorResponseBody = {
       error: error.code,
-      message: error.message,
+      // Our messages may quote a library's text (a chain read's cause), which may quote secrets.
+      message: redactSecrets(error.message),
       user_message: error.userMessage,
       error_id: errorId,
       request_id: requestId,

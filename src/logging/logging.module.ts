@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 
 import { AppConfigService } from '../config/app-config.service';
+import { redactingLogOptions } from './log-redaction';
 import { assignRequestId } from './request-id';
 
 /**
@@ -39,6 +40,8 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
           level: config.get('logLevel'),
           genReqId: assignRequestId,
           redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+          // Libraries put secrets in error text (viem: the RPC URL with its provider key).
+          ...redactingLogOptions,
           customLogLevel: (_request, response, error) =>
             error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
           // Probes hit these every few seconds; their lines would drown the ones that matter.

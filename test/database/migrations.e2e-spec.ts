@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
-import { dataSourceOptions } from '../../src/database/data-source.options';
+import { dataSourceOptions, MIGRATION_TIMEOUTS } from '../../src/database/data-source.options';
 import { type WalletStatus, WalletCustody } from '../../src/custody/wallet-custody.entity';
 import { pendingMigrations, runMigrations } from '../../src/database/migrations.runner';
 import { Transaction } from '../../src/transactions/transaction.entity';
@@ -81,7 +81,7 @@ describe('migrations on an empty database', () => {
   });
 
   it('reverts one migration at a time back to an empty schema', async () => {
-    const dataSource = await new DataSource(dataSourceOptions(database.url, 1)).initialize();
+    const dataSource = await new DataSource(dataSourceOptions(database.url, 1, MIGRATION_TIMEOUTS)).initialize();
     try {
       for (let remaining = MIGRATION_COUNT - 1; remaining >= 0; remaining--) {
         await dataSource.undoLastMigration({ transaction: 'each' });
@@ -109,7 +109,7 @@ describe('entity decorators', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource(dataSourceOptions(database.url, 2)).initialize();
+    dataSource = await new DataSource(dataSourceOptions(database.url, 2, MIGRATION_TIMEOUTS)).initialize();
   });
 
   afterAll(async () => {

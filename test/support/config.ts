@@ -21,11 +21,16 @@ export function testConfig(parts: {
     workers: 1,
     allowedOrigins: [],
     dataDir: '.haven-test',
-    database: { url: parts.databaseUrl, poolSize: 5 },
-    redis: { url: parts.redisUrl === null ? undefined : (parts.redisUrl ?? TEST_REDIS_URL), keyPrefix: `haven-test:${process.pid}:${randomUUID().slice(0, 8)}:` },
+    database: { url: parts.databaseUrl, poolSize: 5, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 60_000 },
+    redis: {
+      url: parts.redisUrl === null ? undefined : (parts.redisUrl ?? TEST_REDIS_URL),
+      keyPrefix: `haven-test:${process.pid}:${randomUUID().slice(0, 8)}:`,
+      commandTimeoutMs: 5000,
+    },
     chain: {
       rpcUrl: parts.chain.rpcUrl,
       chainId: parts.chain.chainId,
+      confirmations: 1,
       contractAddress: parts.chain.contractAddress,
       backendPrivateKey: parts.chain.backendPrivateKey,
     },

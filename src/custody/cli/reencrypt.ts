@@ -8,6 +8,7 @@ import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 
 import { CircuitBreakerModule } from '../../circuit-breaker/circuit-breaker.module';
+import { redactSecrets } from '../../common/redaction';
 import { loadConfig } from '../../config/app-config';
 import { ConfigModule } from '../../config/config.module';
 import { DatabaseModule } from '../../database/database.module';
@@ -36,6 +37,6 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // The message only: a configuration error names variables, never their values.
-  process.stderr.write(`custody:reencrypt failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`custody:reencrypt failed: ${redactSecrets(error instanceof Error ? error.message : String(error))}\n`);
   process.exit(1);
 });
