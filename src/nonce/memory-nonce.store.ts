@@ -36,7 +36,17 @@ export class MemoryNonceStore implements NonceStore {
     this.recycled.set(wallet, recycled);
   }
 
-  async raiseFloor(wallet: string, floor: bigint): Promise<bigint> {
+  async raiseFloor(wallet: string, floor: bigint): Promise<bigint | null> {
+    if (!this.next.has(wallet)) return null;
+    return this.initialize(wallet, floor);
+  }
+
+  async withdrawRecycled(wallet: string, nonces: readonly bigint[]): Promise<number> {
+    const recycled = this.recycled.get(wallet);
+    return nonces.filter((nonce) => recycled?.delete(nonce) === true).length;
+  }
+
+  async initialize(wallet: string, floor: bigint): Promise<bigint> {
     const next = this.next.get(wallet);
     if (next === undefined || next < floor) this.next.set(wallet, floor);
     for (const nonce of this.recycled.get(wallet) ?? []) if (nonce < floor) this.recycled.get(wallet)!.delete(nonce);

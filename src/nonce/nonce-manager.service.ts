@@ -77,7 +77,7 @@ export class NonceManager {
       if (nonce !== null) return nonce;
       // First use (or after a reset): one process reads the chain, the others retry.
       await this.store.withLock(wallet, LOCK_TTL_MS, async () => {
-        if ((await this.store.snapshot(wallet)).next === null) await this.store.raiseFloor(wallet, await this.initialCounter(address));
+        if ((await this.store.snapshot(wallet)).next === null) await this.store.initialize(wallet, await this.initialCounter(address));
       });
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS));
     }
@@ -94,11 +94,25 @@ export class NonceManager {
     await this.store.recycle(this.walletKey(address), nonces);
   }
 
-  /** After "nonce too low": the chain moved past the counter (another sender, a reset). */
-  async syncFromChain(address: Address): Promise<bigint> {
+  /**
+   * Takes nonces back out of the recycled set, for a sender whose store committed after its
+   * lease: reconciliation may have recycled them meanwhile. Returns how many it found there.
+   */
+  async withdrawRecycled(address: Address, nonces: readonly bigint[]): Promise<number> {
+    const found = await this.store.withdrawRecycled(this.walletKey(address), nonces);
+    this.logger.warn({ address, nonces: nonces.map(String), found }, 'nonces stored after their lease; withdrawn from the recycled set');
+    return found;
+  }
+
+  /**
+   * After "nonce too low": the chain moved past the counter (another sender, a reset).
+   * Raises an existing counter only; a missing one is rebuilt by the next reservation,
+   * which also counts the stored nonces. `null` when there was no counter.
+   */
+  async syncFromChain(address: Address): Promise<bigint | null> {
     const { pending } = await this.chainNonces(address);
     const next = await this.store.raiseFloor(this.walletKey(address), pending);
-    this.logger.warn({ address, pending: pending.toString(), next: next.toString() }, 'nonce counter synced from chain');
+    this.logger.warn({ address, pending: pending.toString(), next: next?.toString() ?? null }, 'nonce counter synced from chain');
     return next;
   }
 
@@ -121,6 +135,8 @@ export class NonceManager {
     const result = await this.store.withLock(wallet, LOCK_TTL_MS + leaseMs, async () => {
       const { latest } = await this.chainNonces(address);
       const next = await this.store.raiseFloor(wallet, latest);
+      // Lost (Redis restarted, key evicted) since the check above: nothing to reconcile.
+      if (next === null) return [];
       const before = await this.store.snapshot(wallet);
       const candidates = this.unheld(latest, next, before.recycled, await persisted());
       if (candidates.length === 0) return [];
@@ -169,7 +185,7 @@ export class NonceManager {
       const before = await this.store.snapshot(wallet);
       await this.store.clear(wallet);
       await new Promise((resolve) => setTimeout(resolve, leaseMs));
-      const next = await this.store.raiseFloor(wallet, await this.initialCounter(address));
+      const next = await this.store.initialize(wallet, await this.initialCounter(address));
       return { before: before.next, next };
     });
     if (rebuilt === null) throw new NonceError('The nonce counter is locked by reconciliation; retry in a few seconds', { address });

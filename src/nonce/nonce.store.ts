@@ -12,8 +12,16 @@ export interface NonceStore {
   takeRecycledBelow(wallet: string, ceiling: bigint): Promise<bigint | null>;
   /** Returns unused nonces for reuse. Idempotent: a nonce is held once however often it is returned. */
   recycle(wallet: string, nonces: readonly bigint[]): Promise<void>;
-  /** Raises `next` to at least `floor` (never lowers it) and forgets recycled nonces below `floor`. */
-  raiseFloor(wallet: string, floor: bigint): Promise<bigint>;
+  /**
+   * Raises an existing `next` to at least `floor` (never lowers it) and forgets recycled
+   * nonces below `floor`. A missing counter stays missing (`null`): only `initialize`, which
+   * knows the stored nonces, may create one.
+   */
+  raiseFloor(wallet: string, floor: bigint): Promise<bigint | null>;
+  /** Creates the counter at `floor`, or raises an existing one to it. */
+  initialize(wallet: string, floor: bigint): Promise<bigint>;
+  /** Takes these nonces out of the recycled set; how many were there. */
+  withdrawRecycled(wallet: string, nonces: readonly bigint[]): Promise<number>;
   snapshot(wallet: string): Promise<NonceSnapshot>;
   /** Runs `fn` while holding the wallet's lock (initialisation, reconciliation); `null` if busy. */
   withLock<T>(wallet: string, ttlMs: number, fn: () => Promise<T>): Promise<T | null>;

@@ -20,9 +20,12 @@ local first = tonumber(next)
 for i = 0, missing - 1 do nonces[#nonces + 1] = tostring(first + i) end
 return nonces`;
 
-// Raise-only: a counter ahead of the chain may be holding nonces already in flight.
+// Raise-only: a counter ahead of the chain may be holding nonces already in flight. ARGV[2]
+// = '1' creates a missing counter; otherwise a missing one stays missing, because a floor
+// read from the chain alone may lie below nonces that are stored but not yet broadcast.
 const RAISE_FLOOR = `
 local next = redis.call('GET', KEYS[1])
+if (not next) and ARGV[2] ~= '1' then return false end
 if (not next) or tonumber(next) < tonumber(ARGV[1]) then
   redis.call('SET', KEYS[1], ARGV[1])
   next = ARGV[1]
@@ -42,7 +45,7 @@ return 0`;
 
 interface NonceCommands {
   nonceReserveMany(next: string, recycled: string, count: number): Promise<string[]>;
-  nonceRaiseFloor(next: string, recycled: string, floor: string): Promise<string>;
+  nonceRaiseFloor(next: string, recycled: string, floor: string, create: '0' | '1'): Promise<string | null>;
   nonceUnlock(lock: string, token: string): Promise<number>;
   nonceTakeRecycledBelow(recycled: string, ceiling: string): Promise<string | null>;
 }
@@ -99,8 +102,18 @@ export class RedisNonceStore implements NonceStore {
     await this.redis.zadd(keys(wallet).recycled, ...nonces.flatMap((nonce) => [nonce.toString(), nonce.toString()]));
   }
 
-  async raiseFloor(wallet: string, floor: bigint): Promise<bigint> {
-    return BigInt(await this.redis.nonceRaiseFloor(keys(wallet).next, keys(wallet).recycled, floor.toString()));
+  async raiseFloor(wallet: string, floor: bigint): Promise<bigint | null> {
+    const next = await this.redis.nonceRaiseFloor(keys(wallet).next, keys(wallet).recycled, floor.toString(), '0');
+    return next === null ? null : BigInt(next);
+  }
+
+  async initialize(wallet: string, floor: bigint): Promise<bigint> {
+    return BigInt((await this.redis.nonceRaiseFloor(keys(wallet).next, keys(wallet).recycled, floor.toString(), '1'))!);
+  }
+
+  async withdrawRecycled(wallet: string, nonces: readonly bigint[]): Promise<number> {
+    if (nonces.length === 0) return 0;
+    return this.redis.zrem(keys(wallet).recycled, ...nonces.map(String));
   }
 
   async snapshot(wallet: string): Promise<NonceSnapshot> {

@@ -100,6 +100,32 @@ describe('NonceManager', () => {
     expect(await nonces.reserve(chain.backendAddress)).toBe(lost2 + 1n);
   });
 
+  it('rebuilds a counter lost with Redis above every stored nonce, and never lets a floor recreate it lower', async () => {
+    const nonces = await instance();
+    const pending = BigInt(await chain.publicClient.getTransactionCount({ address: chain.backendAddress, blockTag: 'pending' }));
+    // Signed and stored, not yet broadcast: the chain's counts know nothing of them.
+    const stored = [pending + 5n, pending + 6n];
+    nonces.useStoredNonces(async () => stored);
+    await nonces.reserve(chain.backendAddress);
+    await nonces.reset(chain.backendAddress); // Redis restarted or evicted the key
+
+    // "nonce too low" handling and reconciliation only raise an existing counter.
+    expect(await nonces.syncFromChain(chain.backendAddress)).toBeNull();
+    expect(await nonces.reconcile(chain.backendAddress, async () => stored, { leaseMs: 10 })).toEqual([]);
+    expect((await nonces.status(chain.backendAddress)).counter).toBeNull();
+    // The next reservation initialises it above the chain and the stored nonces alike.
+    expect(await nonces.reserve(chain.backendAddress)).toBe(pending + 7n);
+  });
+
+  it('takes back nonces recycled while their store was committing', async () => {
+    const nonces = await instance();
+    const [a, b] = [await nonces.reserve(chain.backendAddress), await nonces.reserve(chain.backendAddress)];
+    await nonces.release(chain.backendAddress, [a]);
+
+    expect(await nonces.withdrawRecycled(chain.backendAddress, [a, b])).toBe(1);
+    expect(await nonces.reserve(chain.backendAddress)).toBe(b + 1n);
+  });
+
   it('reports the counter against the chain for operators', async () => {
     const nonces = await instance();
     const first = await nonces.reserve(chain.backendAddress);

@@ -31,14 +31,14 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('hands out consecutive nonces from the floor', async () => {
-    await store.raiseFloor(wallet, 7n);
+    await store.initialize(wallet, 7n);
 
     expect([await store.reserve(wallet), await store.reserve(wallet), await store.reserve(wallet)]).toEqual([7n, 8n, 9n]);
     expect((await store.snapshot(wallet)).next).toBe(10n);
   });
 
   it('never hands out the same nonce twice under concurrency', async () => {
-    await store.raiseFloor(wallet, 0n);
+    await store.initialize(wallet, 0n);
     const nonces = await Promise.all(Array.from({ length: 500 }, () => store.reserve(wallet)));
 
     expect(new Set(nonces.map(String)).size).toBe(500);
@@ -46,7 +46,7 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('reuses recycled nonces first, lowest first, each once', async () => {
-    await store.raiseFloor(wallet, 10n);
+    await store.initialize(wallet, 10n);
     await store.recycle(wallet, [4n, 2n]);
     await store.recycle(wallet, [2n]);
 
@@ -54,7 +54,7 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('serves concurrent reservations from recycled nonces first, then the counter', async () => {
-    await store.raiseFloor(wallet, 10n);
+    await store.initialize(wallet, 10n);
     await store.recycle(wallet, [4n, 2n]);
     const nonces = await Promise.all(Array.from({ length: 5 }, () => store.reserve(wallet)));
 
@@ -70,7 +70,7 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('takes a recycled nonce only below the ceiling, for filling holes', async () => {
-    await store.raiseFloor(wallet, 10n);
+    await store.initialize(wallet, 10n);
     await store.recycle(wallet, [6n, 3n]);
 
     expect(await store.takeRecycledBelow(wallet, 3n)).toBeNull();
@@ -80,13 +80,30 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('only raises the floor, and forgets recycled nonces the chain has passed', async () => {
-    await store.raiseFloor(wallet, 20n);
+    await store.initialize(wallet, 20n);
     await store.recycle(wallet, [12n, 25n]);
 
     expect(await store.raiseFloor(wallet, 15n)).toBe(20n);
     expect(await store.snapshot(wallet)).toEqual({ next: 20n, recycled: [25n] });
     expect(await store.raiseFloor(wallet, 30n)).toBe(30n);
     expect((await store.snapshot(wallet)).recycled).toEqual([]);
+  });
+
+  it('never creates a missing counter when raising the floor: only initialisation, which counts stored nonces, may', async () => {
+    await store.recycle(wallet, [3n]);
+
+    expect(await store.raiseFloor(wallet, 5n)).toBeNull();
+    expect(await store.snapshot(wallet)).toEqual({ next: null, recycled: [3n] });
+    expect(await store.initialize(wallet, 9n)).toBe(9n);
+    expect(await store.initialize(wallet, 4n)).toBe(9n);
+  });
+
+  it('withdraws nonces from the recycled set and says how many were there', async () => {
+    await store.initialize(wallet, 10n);
+    await store.recycle(wallet, [4n, 6n]);
+
+    expect(await store.withdrawRecycled(wallet, [4n, 5n])).toBe(1);
+    expect((await store.snapshot(wallet)).recycled).toEqual([6n]);
   });
 
   it('lets one holder at a time take the wallet lock', async () => {
@@ -102,7 +119,7 @@ describe.each(stores)('%s', (_name, make) => {
   });
 
   it('forgets a wallet on clear', async () => {
-    await store.raiseFloor(wallet, 3n);
+    await store.initialize(wallet, 3n);
     await store.recycle(wallet, [1n]);
     await store.clear(wallet);
 
