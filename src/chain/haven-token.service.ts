@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Address, getContract, type GetContractReturnType } from 'viem';
+import { type Address, getContract, type GetContractReturnType, keccak256, toHex } from 'viem';
 
 import { AppConfigService } from '../config/app-config.service';
 import { type HavenPublicClient, PUBLIC_CLIENT } from './chain.clients';
@@ -36,6 +36,15 @@ export class HavenTokenService {
 
   balanceOf(account: Address): Promise<bigint> {
     return this.read('balanceOf', () => this.contract.read.balanceOf([account]));
+  }
+
+  paused(): Promise<boolean> {
+    return this.read('paused', () => this.contract.read.paused());
+  }
+
+  /** Whether `account` holds `role` (named as in the contract: MINTER_ROLE, BURNER_ROLE, PAUSER_ROLE). */
+  hasRole(role: 'MINTER_ROLE' | 'BURNER_ROLE' | 'PAUSER_ROLE', account: Address): Promise<boolean> {
+    return this.read('hasRole', () => this.contract.read.hasRole([keccak256(toHex(role)), account]));
   }
 
   private async read<T>(operation: string, call: () => Promise<T>): Promise<T> {

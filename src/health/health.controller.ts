@@ -62,7 +62,7 @@ export class HealthController implements BeforeApplicationShutdown {
     const isUp = (name: string) => checks.details[name]?.status === 'up';
     const status: OverallStatus = ESSENTIAL.some((name) => !isUp(name))
       ? 'error'
-      : !isUp('blockchain') || Object.values(circuitBreakers).some((breaker) => breaker.state !== 'closed')
+      : !isUp('blockchain') || Object.values(circuitBreakers).some((breaker) => breaker.state !== 'closed') || monitoring.sending_held.length > 0
         ? 'degraded'
         : 'ok';
     response.status(status === 'error' ? 503 : 200);

@@ -6,6 +6,7 @@ import { withTimeout } from '../common/with-timeout';
 import { AppConfigService } from '../config/app-config.service';
 import { NonceManager } from '../nonce/nonce-manager.service';
 import { PipelineRepository } from '../transactions/pipeline/pipeline.repository';
+import { SendingHolds } from '../transactions/pipeline/sending-holds';
 import { TransactionSigner } from '../transactions/pipeline/transaction.signer';
 
 export interface MonitoringSummary {
@@ -14,6 +15,8 @@ export interface MonitoringSummary {
   /** Of those, older than PENDING_TX_THRESHOLD_MINUTES. */
   stuck_transactions: number | null;
   stuck_threshold_minutes: number;
+  /** Conditions holding accepted requests in the queue (fees above the cap, contract paused, role missing), as this instance saw them last. */
+  sending_held: Array<{ reason: string; since: string; details: Record<string, string> }>;
   /** The node's gas price; null if the chain did not answer in time (or its breaker is open). */
   gas_price_gwei: string | null;
   /** The sending wallet's nonce counter against the chain; null if either did not answer in time. */
@@ -37,6 +40,7 @@ export class MonitoringSummaryService {
     private readonly transactions: PipelineRepository,
     private readonly nonces: NonceManager,
     private readonly signer: TransactionSigner,
+    private readonly holds: SendingHolds,
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
   ) {}
 
@@ -51,6 +55,7 @@ export class MonitoringSummaryService {
       pending_transactions: backlog?.pending ?? null,
       stuck_transactions: backlog?.stuck ?? null,
       stuck_threshold_minutes: threshold,
+      sending_held: this.holds.active().map((hold) => ({ reason: hold.reason, since: hold.since.toISOString(), details: hold.details })),
       gas_price_gwei: gasPrice === null ? null : formatGwei(gasPrice),
       nonce:
         nonce === null

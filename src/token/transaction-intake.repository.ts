@@ -36,7 +36,7 @@ export class IntakeStatements {
   async pendingBurns(holder: Address): Promise<bigint> {
     const [{ pending }]: Array<{ pending: string }> = await this.manager.query(
       `SELECT coalesce(sum(amount), 0)::text AS pending FROM transactions
-        WHERE kind = 'burn' AND address = $1 AND status IN ('queued', 'signed', 'submitted')`,
+        WHERE kind = 'burn' AND address = $1 AND status IN ('queued', 'signed', 'submitted', 'mined', 'reorged')`,
       [holder],
     );
     return BigInt(pending);

@@ -53,6 +53,10 @@ export class TransactionAttempt {
   @Column({ name: 'gas_limit', type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: bigintTransformer })
   gasLimit!: bigint | null;
 
+  /** The chain head when it was signed: its nonce cannot have been taken before this block. */
+  @Column({ name: 'signed_at_block', type: 'bigint', nullable: true, transformer: bigintTransformer })
+  signedAtBlock!: bigint | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

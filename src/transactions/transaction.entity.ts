@@ -12,7 +12,10 @@ import {
 import { bigintTransformer } from '../database/bigint.transformer';
 
 export type TransactionKind = 'mint' | 'burn';
-export type TransactionStatus = 'queued' | 'signed' | 'submitted' | 'confirmed' | 'failed';
+export type TransactionStatus = 'queued' | 'signed' | 'submitted' | 'mined' | 'reorged' | 'confirmed' | 'failed';
+
+/** Every status, in the order a request moves through them. */
+export const TRANSACTION_STATUSES: readonly TransactionStatus[] = ['queued', 'signed', 'submitted', 'mined', 'reorged', 'confirmed', 'failed'];
 
 /**
  * One accepted mint or burn request, from `queued` to `confirmed`/`failed`. Its id is the
@@ -26,8 +29,9 @@ export type TransactionStatus = 'queued' | 'signed' | 'submitted' | 'confirmed' 
 // Not unique: a later batchMint puts several requests in one on-chain transaction.
 @Index('ix_transactions_sender_nonce', ['sender', 'nonce'])
 @Index('ix_transactions_batch_id', ['batchId'])
+@Index('ix_transactions_block_number', ['blockNumber'])
 @Check('ck_transactions_kind', `kind IN ('mint', 'burn')`)
-@Check('ck_transactions_status', `status IN ('queued', 'signed', 'submitted', 'confirmed', 'failed')`)
+@Check('ck_transactions_status', `status IN ('queued', 'signed', 'submitted', 'mined', 'reorged', 'confirmed', 'failed')`)
 @Check('ck_transactions_amount_positive', `amount > 0`)
 export class Transaction {
   @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'pk_transactions' })
@@ -78,6 +82,24 @@ export class Transaction {
 
   @Column({ name: 'block_number', type: 'bigint', nullable: true, transformer: bigintTransformer })
   blockNumber!: bigint | null;
+
+  @Column({ name: 'block_hash', type: 'char', length: 66, nullable: true })
+  blockHash!: string | null;
+
+  /** Blocks on top of and including `block_number` when last checked; final at CONFIRMATIONS. */
+  @Column({ name: 'confirmations', type: 'integer', nullable: true })
+  confirmations!: number | null;
+
+  /** Times its block left the chain; the request went back in flight each time. */
+  @Column({ name: 'reorg_count', type: 'integer', default: 0 })
+  reorgCount!: number;
+
+  /** A sender's lease on a queued row while it estimates and signs outside any DB transaction. */
+  @Column({ name: 'claim_token', type: 'uuid', nullable: true })
+  claimToken!: string | null;
+
+  @Column({ name: 'claimed_until', type: 'timestamptz', nullable: true })
+  claimedUntil!: Date | null;
 
   @Column({ name: 'gas_used', type: 'numeric', precision: 78, scale: 0, nullable: true, transformer: bigintTransformer })
   gasUsed!: bigint | null;

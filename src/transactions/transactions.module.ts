@@ -1,14 +1,18 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { AlertingModule } from '../alerting/alerting.module';
 import { ChainModule } from '../chain/chain.module';
 import { CustodyModule } from '../custody/custody.module';
 import { NonceModule } from '../nonce/nonce.module';
 import { Broadcaster } from './pipeline/broadcaster';
+import { ContractConditions } from './pipeline/contract-conditions';
 import { FeeOracle } from './pipeline/fee.oracle';
+import { FinalityTracker } from './pipeline/finality.tracker';
 import { NonceGapHealer } from './pipeline/nonce-gap.healer';
 import { PipelineRepository } from './pipeline/pipeline.repository';
 import { ReceiptConfirmer } from './pipeline/receipt-confirmer.service';
+import { SendingHolds } from './pipeline/sending-holds';
 import { StuckTransactionReplacer } from './pipeline/stuck-transaction.replacer';
 import { TransactionSender } from './pipeline/transaction-sender.service';
 import { TransactionSigner } from './pipeline/transaction.signer';
@@ -21,18 +25,21 @@ import { Transaction } from './transaction.entity';
  * them before broadcasting, confirms receipts, replaces stuck transactions, heals nonce holes.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([Transaction, TransactionAttempt]), ChainModule, NonceModule, CustodyModule],
+  imports: [TypeOrmModule.forFeature([Transaction, TransactionAttempt]), AlertingModule, ChainModule, NonceModule, CustodyModule],
   providers: [
     Broadcaster,
+    ContractConditions,
     FeeOracle,
+    FinalityTracker,
     NonceGapHealer,
     PipelineRepository,
     ReceiptConfirmer,
+    SendingHolds,
     StuckTransactionReplacer,
     TransactionDispatcher,
     TransactionSender,
     TransactionSigner,
   ],
-  exports: [TransactionDispatcher, PipelineRepository, TransactionSigner],
+  exports: [TransactionDispatcher, PipelineRepository, SendingHolds, TransactionSigner],
 })
 export class TransactionsModule {}

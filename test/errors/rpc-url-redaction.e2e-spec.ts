@@ -6,6 +6,7 @@ import { startTestApp, type TestApp } from '../support/app';
 import { TEST_API_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
+import { insertQueuedRequest } from '../support/factories';
 import { captureLogs } from '../support/log-capture';
 
 /** Shaped like a provider key in an Alchemy URL; it must never leave the process. */
@@ -54,6 +55,8 @@ describe('the RPC URL (and the provider key in it) in errors', () => {
   }
 
   it('reaches no HTTP answer, error_logs row or log line while the node fails', async () => {
+    // A queued mint sets the sender asking the node for fees, and logging viem's error.
+    await insertQueuedRequest(testApp.database.url, { address: HOLDER, amount: 1n, chainId: testApp.chain.chainId });
     const balance = await get(`/api/v1/token/balance/${HOLDER}`, { 'X-API-Key': TEST_API_KEY });
     const health = await get('/health');
     await get('/health/ready');
@@ -62,7 +65,7 @@ describe('the RPC URL (and the provider key in it) in errors', () => {
     expect(balance.body.error).toBe('SERVICE_UNAVAILABLE');
     expect(health.body.details.blockchain.status).toBe('down');
     expect(rpcRequests).toBeGreaterThan(0);
-    // The background loops log viem's own error, whose every text quotes the URL; the node's
+    // The sender's loop logs viem's own error, whose every text quotes the URL; the node's
     // host stays in it for diagnosis.
     await eventually(() => expect(logs.text()).toContain(`"type":"HttpRequestError"`));
     expect(logs.text()).toContain(`URL: ${origin}/[REDACTED]`);

@@ -45,6 +45,7 @@ describe('health probes', () => {
       pending_transactions: 0,
       stuck_transactions: 0,
       stuck_threshold_minutes: 5,
+      sending_held: [],
       gas_price_gwei: expect.stringMatching(/^\d+(\.\d+)?$/),
       nonce: {
         address: testApp.chain.backendAddress,

@@ -83,37 +83,6 @@ describe('known failure modes of today’s relayers', () => {
     expect(await balanceOf(recipient)).toBe(ONE);
   });
 
-  it('cancels with an uncapped no-op when the fee cap blocks the replacement, then sends the request again', async () => {
-    const startingFees = { cap: 0n };
-    testApp = await startTestApp({
-      extraModules: [TransactionsModule],
-      config: (config) => ({ ...FAST_THRESHOLD(config), pipeline: { ...config.pipeline, maxFeePerGasWei: 3_000_000_000n } }),
-    });
-    startingFees.cap = 3_000_000_000n;
-    await testApp.chain.testClient.setAutomine(false);
-    const recipient = newAddress();
-    const id = await insert(recipient);
-    const submitted = await waitFor(id, (row) => row.status === 'submitted');
-
-    const cancel = await eventually(async () => {
-      const found = (await attemptRows(testApp.database.url, submitted.batch_id!)).find((attempt) => attempt.purpose === 'cancel');
-      expect(found).toBeDefined();
-      return found!;
-    });
-    expect(BigInt(cancel.max_fee_per_gas)).toBeGreaterThan(startingFees.cap);
-    const sends = (await attemptRows(testApp.database.url, submitted.batch_id!)).filter((attempt) => attempt.purpose !== 'cancel');
-    for (const send of sends) expect(BigInt(send.max_fee_per_gas)).toBeLessThanOrEqual(startingFees.cap);
-
-    await testApp.chain.testClient.mine({ blocks: 1 });
-    expect(await balanceOf(recipient)).toBe(0n);
-    await testApp.chain.testClient.setAutomine(true);
-    await testApp.chain.testClient.mine({ blocks: 1 });
-
-    await waitFor(id, (row) => row.status === 'confirmed');
-    expect(await mintedEventsTo(recipient)).toHaveLength(1);
-    expect(await balanceOf(recipient)).toBe(ONE);
-  });
-
   it('sends a transaction exactly once when the RPC times out on submit although the node took it', async () => {
     const proxy = await failingFirstSubmitProxy(() => testApp.chain.rpcUrl);
     testApp = await startTestApp({

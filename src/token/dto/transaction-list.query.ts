@@ -2,9 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 
-import type { TransactionStatus } from '../../transactions/transaction.entity';
-
-export const TRANSACTION_STATUSES: TransactionStatus[] = ['queued', 'signed', 'submitted', 'confirmed', 'failed'];
+import { TRANSACTION_STATUSES, type TransactionStatus } from '../../transactions/transaction.entity';
 
 export class TransactionListQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) userId?: string;

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-import type { Transaction } from '../../transactions/transaction.entity';
+import { type Transaction, TRANSACTION_STATUSES } from '../../transactions/transaction.entity';
 import { formatTokenAmount } from '../token-amount';
 
 class TransactionErrorDto {
@@ -12,7 +12,11 @@ class TransactionErrorDto {
 export class TransactionResponseDto {
   @ApiProperty({ format: 'uuid' }) txId!: string;
   @ApiProperty({ enum: ['mint', 'burn'] }) kind!: string;
-  @ApiProperty({ enum: ['queued', 'signed', 'submitted', 'confirmed', 'failed'] }) status!: string;
+  @ApiProperty({
+    enum: TRANSACTION_STATUSES,
+    description: 'mined: in a block, awaiting confirmations; reorged: its block left the chain, in flight again with the same signed transaction',
+  })
+  status!: string;
   @ApiProperty() userId!: string;
   @ApiProperty({ description: 'Recipient of a mint, holder of a burn' }) address!: string;
   @ApiProperty({ example: '12.5' }) amount!: string;
@@ -22,6 +26,10 @@ export class TransactionResponseDto {
   @ApiProperty({ nullable: true, type: String }) txHash!: string | null;
   @ApiProperty({ nullable: true, type: String }) nonce!: string | null;
   @ApiProperty({ nullable: true, type: String }) blockNumber!: string | null;
+  @ApiProperty({ nullable: true, type: String }) blockHash!: string | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Blocks including and on top of its block when last checked' })
+  confirmations!: number | null;
+  @ApiProperty({ description: 'Times its block was reorged out of the chain' }) reorgCount!: number;
   @ApiProperty({ nullable: true, type: String }) gasUsed!: string | null;
   @ApiProperty({ nullable: true, type: String }) effectiveGasPrice!: string | null;
   @ApiProperty({ nullable: true, type: TransactionErrorDto }) error!: TransactionErrorDto | null;
@@ -44,6 +52,9 @@ export class TransactionResponseDto {
       txHash: row.txHash,
       nonce: text(row.nonce),
       blockNumber: text(row.blockNumber),
+      blockHash: row.blockHash,
+      confirmations: row.confirmations,
+      reorgCount: row.reorgCount,
       gasUsed: text(row.gasUsed),
       effectiveGasPrice: text(row.effectiveGasPrice),
       error: row.errorCode === null ? null : { code: row.errorCode, message: row.errorMessage ?? '' },

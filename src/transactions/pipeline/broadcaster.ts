@@ -17,9 +17,11 @@ export interface Broadcast {
 }
 
 /**
- * Sends stored bytes and records what the node's answer means. Only a fresh send may give
- * its nonce back or go back to the queue: for anything sent before, "nonce too low" may
- * mean it was mined, which only the confirmer can tell.
+ * Sends stored bytes and records what the node's answer means. It never decides that a
+ * transaction did not land: "nonce too low", "already known" and "replacement underpriced"
+ * may all mean that this very transaction (or an earlier attempt of it) is in, and a
+ * timeout says nothing at all. Those leave the batch as it is for the confirmer, which
+ * settles only on the chain's positive answers.
  */
 @Injectable()
 export class Broadcaster {
@@ -56,21 +58,20 @@ export class Broadcaster {
   private async record(broadcast: Broadcast, outcome: SendOutcome, failure: unknown): Promise<void> {
     const context = { batchId: broadcast.batchId, nonce: broadcast.nonce.toString(), hash: broadcast.hash, outcome };
     switch (outcome) {
-      case 'accepted':
-        return this.repository.markSubmitted([broadcast]);
       case 'nonce_too_low':
       case 'replacement_underpriced':
-        if (await this.isMined(broadcast.hash)) return this.repository.markSubmitted([broadcast]);
-        if (!broadcast.fresh) return;
-        // Our fresh transaction can never take this nonce: someone else has it. Requeue
-        // under a new nonce and move the counter past the chain's.
-        this.logger.warn(context, 'nonce taken by another transaction; request re-queued');
-        await this.repository.transaction((manager) => this.repository.requeue(manager, broadcast.batchId));
-        await this.nonces.syncFromChain(this.signer.address);
+        // Maybe ours, maybe not: the confirmer finds out from the chain. Only the counter
+        // moves, and only up, so that the next reservations do not collide again.
+        this.logger.warn(context, 'node says the nonce is taken; the confirmer will settle whose transaction took it');
+        if (broadcast.fresh) await this.nonces.syncFromChain(this.signer.address).catch(() => undefined);
+        return;
+      case 'underpriced':
+        this.logger.warn(context, 'node refuses the fees; the replacer re-signs with higher ones');
         return;
       case 'rejected':
         this.logger.error({ ...context, error: describeError(failure) }, 'node rejected a signed transaction');
         if (!broadcast.fresh) return;
+        // Never sent before, and refused as malformed: nothing can have landed.
         await this.repository.transaction((manager) => this.repository.failUnsendable(manager, broadcast.batchId, describeError(failure)));
         await this.nonces.release(this.signer.address, [broadcast.nonce]);
         return;
@@ -84,13 +85,8 @@ export class Broadcaster {
         // Stays `signed`: re-broadcast later with the same bytes, so it cannot land twice.
         this.logger.warn({ ...context, error: describeError(failure) }, 'broadcast outcome unknown; will re-broadcast');
         return;
+      case 'accepted':
+        return;
     }
-  }
-
-  private async isMined(hash: Hex): Promise<boolean> {
-    return this.client.getTransactionReceipt({ hash }).then(
-      () => true,
-      () => false,
-    );
   }
 }

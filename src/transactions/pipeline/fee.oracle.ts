@@ -1,28 +1,42 @@
 import { Inject, Injectable } from '@nestjs/common';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
-import type { Fees } from './fee.policy';
+import type { MarketFees } from './fee.policy';
 
 /** Fees change per block; one read serves every send signed within it. */
 const CACHE_MS = 1_000;
+/** Headroom over the latest base fee for the blocks a send may wait (viem's default too). */
+const BASE_FEE_HEADROOM_PERCENT = 120n;
 
+/**
+ * The market's fees: the latest block's base fee and the node's suggested tip, read together
+ * (one JSON-RPC batch). The base fee is kept apart because the fee cap is judged on it.
+ */
 @Injectable()
 export class FeeOracle {
-  private cached?: { fees: Fees; at: number };
-  private inFlight?: Promise<Fees>;
+  private cached?: { market: MarketFees; at: number };
+  private inFlight?: Promise<MarketFees>;
 
   constructor(@Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient) {}
 
-  async current(): Promise<Fees> {
-    if (this.cached !== undefined && Date.now() - this.cached.at < CACHE_MS) return this.cached.fees;
-    this.inFlight ??= this.client
-      .estimateFeesPerGas({ type: 'eip1559' })
-      .then(({ maxFeePerGas, maxPriorityFeePerGas }) => {
-        const fees = { maxFeePerGas, maxPriorityFeePerGas };
-        this.cached = { fees, at: Date.now() };
-        return fees;
+  async current(): Promise<MarketFees> {
+    if (this.cached !== undefined && Date.now() - this.cached.at < CACHE_MS) return this.cached.market;
+    this.inFlight ??= this.read()
+      .then((market) => {
+        this.cached = { market, at: Date.now() };
+        return market;
       })
       .finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+
+  private async read(): Promise<MarketFees> {
+    const [block, tip] = await Promise.all([this.client.getBlock({ blockTag: 'latest' }), this.client.estimateMaxPriorityFeePerGas()]);
+    const baseFeePerGas = block.baseFeePerGas ?? 0n;
+    return {
+      baseFeePerGas,
+      blockNumber: block.number,
+      fees: { maxFeePerGas: (baseFeePerGas * BASE_FEE_HEADROOM_PERCENT) / 100n + tip, maxPriorityFeePerGas: tip },
+    };
   }
 }

@@ -1,4 +1,4 @@
-import { capped, replacementFees, withinCap } from './fee.policy';
+import { feesUnderCap, replacementFees, withinCap } from './fee.policy';
 
 const gwei = (value: number) => BigInt(Math.round(value * 1e9));
 
@@ -30,13 +30,15 @@ describe('fee policy', () => {
     expect(next.maxFeePerGas).toBeGreaterThanOrEqual(next.maxPriorityFeePerGas);
   });
 
-  it('clips first sends to the ceiling and refuses when even the tip is above it', () => {
-    const market = { maxFeePerGas: gwei(30), maxPriorityFeePerGas: gwei(1) };
+  it('caps the total fee: nothing is signed while base fee plus tip is above the ceiling', () => {
+    const market = { fees: { maxFeePerGas: gwei(30), maxPriorityFeePerGas: gwei(1) }, baseFeePerGas: gwei(24), blockNumber: 1n };
 
-    expect(capped(market, undefined)).toEqual(market);
-    expect(capped(market, gwei(20))).toEqual({ maxFeePerGas: gwei(20), maxPriorityFeePerGas: gwei(1) });
-    expect(capped(market, gwei(0.5))).toBeNull();
-    expect(withinCap(market, gwei(20))).toBe(false);
-    expect(withinCap(market, undefined)).toBe(true);
+    expect(feesUnderCap(market, undefined)).toEqual(market.fees);
+    expect(feesUnderCap(market, gwei(26))).toEqual({ maxFeePerGas: gwei(26), maxPriorityFeePerGas: gwei(1) });
+    // The tip alone fits, but base fee + tip does not: a send signed now could never be mined.
+    expect(feesUnderCap(market, gwei(24.5))).toBeNull();
+    expect(feesUnderCap({ ...market, baseFeePerGas: gwei(2) }, gwei(24.5))).toEqual({ maxFeePerGas: gwei(24.5), maxPriorityFeePerGas: gwei(1) });
+    expect(withinCap(market.fees, gwei(20))).toBe(false);
+    expect(withinCap(market.fees, undefined)).toBe(true);
   });
 });

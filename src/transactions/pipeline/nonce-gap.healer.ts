@@ -52,7 +52,7 @@ export class NonceGapHealer implements OnApplicationBootstrap, OnApplicationShut
   }
 
   private async fillHole(nonce: bigint): Promise<void> {
-    const market = await this.fees.current();
+    const { fees: market } = await this.fees.current();
     // Never capped: a hole blocks every transaction above it (OZ Relayer #808).
     const fees = { maxFeePerGas: market.maxFeePerGas * 2n, maxPriorityFeePerGas: market.maxPriorityFeePerGas * 2n };
     const { raw, hash } = await this.signer.sign({ nonce, to: this.signer.address, data: '0x', gas: NOOP_GAS, fees });

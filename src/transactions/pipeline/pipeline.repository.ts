@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Address, Hex } from 'viem';
@@ -16,6 +17,8 @@ export interface SignedAttempt {
   fees: Fees;
   gasLimit: bigint;
   purpose: TransactionAttemptPurpose;
+  /** The chain head when it was signed, if known. */
+  signedAtBlock?: bigint | null;
 }
 
 export interface StoredAttempt extends SignedAttempt {
@@ -25,22 +28,43 @@ export interface StoredAttempt extends SignedAttempt {
   submittedAt: Date | null;
 }
 
+/** A batch sent or about to be, not yet in a block as far as the service knows. */
+export type InFlightStatus = 'signed' | 'submitted' | 'reorged';
+
 export interface UnfinishedBatch {
   batchId: string;
   nonce: bigint;
-  status: 'signed' | 'submitted';
+  status: InFlightStatus;
   /** When the newest attempt was stored: how long this nonce has waited. */
   lastAttemptAt: Date;
+}
+
+/** A batch some block holds (or held): watched until final, and for reorgs after. */
+export interface IncludedBatch {
+  batchId: string;
+  status: 'mined' | 'confirmed' | 'failed';
+  txHash: Hex;
+  blockNumber: bigint;
+  blockHash: Hex;
 }
 
 export interface ReceiptFacts {
   hash: Hex;
   blockNumber: bigint;
+  blockHash: Hex;
   gasUsed: bigint;
   effectiveGasPrice: bigint;
 }
 
-const LIVE = `('signed', 'submitted')`;
+export interface Claim {
+  token: string;
+  requests: QueuedRequest[];
+}
+
+/** On chain or on its way: these statuses hold their nonce. */
+const LIVE = `('signed', 'submitted', 'mined', 'reorged')`;
+/** Attempts that may still be, or have become, the one the chain holds. */
+const CANDIDATE_ATTEMPTS = `('signed', 'submitted', 'mined', 'replaced')`;
 // First half of two-int advisory keys, apart from the migration and intake locks.
 const WALLET_ROLE_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
 
@@ -56,41 +80,66 @@ export class PipelineRepository {
     return this.dataSource.transaction(work);
   }
 
-  /** Queued requests, oldest first, locked for this transaction; other instances skip them. */
-  async lockQueued(manager: EntityManager, limit: number): Promise<QueuedRequest[]> {
-    const rows: Array<{ id: string; kind: 'mint' | 'burn'; address: string; amount: string; reason: string }> =
-      await manager.query(
-        `SELECT id, kind, address, amount, reason FROM transactions
-          WHERE status = 'queued' ORDER BY created_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
-    return rows.map((row) => ({ ...row, address: row.address as Address, amount: BigInt(row.amount) }));
+  /**
+   * Leases up to `limit` queued requests, oldest first, to this caller for `leaseMs`. The
+   * lease is a committed row update, not a lock held open: estimating and signing happen
+   * outside any database transaction, and a caller that dies simply lets its lease run out.
+   */
+  async claimQueued(limit: number, leaseMs: number, skipKinds: readonly string[] = []): Promise<Claim> {
+    const token = randomUUID();
+    const [rows] = (await this.dataSource.query(
+      `UPDATE transactions t SET claim_token = $1, claimed_until = now() + make_interval(secs => $3)
+        WHERE t.id IN (SELECT id FROM transactions
+                        WHERE status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) AND kind <> ALL($4::varchar[])
+                        ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
+        RETURNING t.id, t.kind, t.address, t.amount, t.reason, t.created_at`,
+      [token, limit, leaseMs / 1000, skipKinds],
+    )) as [Array<{ id: string; kind: 'mint' | 'burn'; address: string; amount: string; reason: string; created_at: Date }>, number];
+    rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
+    return { token, requests: rows.map(({ created_at: _, ...row }) => ({ ...row, address: row.address as Address, amount: BigInt(row.amount) })) };
+  }
+
+  /** Gives back whatever of a claim was neither stored nor failed, for any instance to take. */
+  async releaseClaim(token: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE transactions SET claim_token = NULL, claimed_until = NULL WHERE claim_token = $1 AND status = 'queued'`,
+      [token],
+    );
   }
 
   /**
    * Stores the signed bytes before anything is broadcast: after a crash they are sent again
    * as they are. One statement per table for the whole step, however many sends it holds.
+   * Throws (rolling back) if any request is no longer under this caller's claim.
    */
-  async storeSigned(manager: EntityManager, sends: Array<{ attempt: SignedAttempt; requestIds: string[] }>, sender: Address): Promise<void> {
+  async storeSigned(
+    manager: EntityManager,
+    sends: Array<{ attempt: SignedAttempt; requestIds: string[] }>,
+    sender: Address,
+    claimToken: string,
+  ): Promise<void> {
     if (sends.length === 0) return;
     await this.insertAttempts(manager, sends.map((send) => send.attempt));
     const requests = sends.flatMap(({ attempt, requestIds }) => requestIds.map((id) => ({ id, attempt })));
-    await manager.query(
+    const [, updated] = (await manager.query(
       `UPDATE transactions t SET status = 'signed', batch_id = s.batch_id, sender = $1, nonce = s.nonce, tx_hash = s.tx_hash,
-              attempt_count = t.attempt_count + 1, error_code = NULL, error_message = NULL, updated_at = now()
+              attempt_count = t.attempt_count + 1, error_code = NULL, error_message = NULL, updated_at = now(),
+              claim_token = NULL, claimed_until = NULL
          FROM unnest($2::uuid[], $3::uuid[], $4::bigint[], $5::char(66)[]) AS s(id, batch_id, nonce, tx_hash)
-        WHERE t.id = s.id`,
+        WHERE t.id = s.id AND t.status = 'queued' AND t.claim_token = $6`,
       [
         sender.toLowerCase(),
         requests.map((request) => request.id),
         requests.map((request) => request.attempt.batchId),
         requests.map((request) => request.attempt.nonce.toString()),
         requests.map((request) => request.attempt.hash),
+        claimToken,
       ],
-    );
+    )) as [unknown, number];
+    if (updated !== requests.length) throw new ClaimLostError(requests.length - updated);
   }
 
-  /** A replacement (or cancel) for a batch still waiting: same nonce, new fees. */
+  /** A replacement for a batch still waiting: same nonce, new fees. */
   async storeReplacement(manager: EntityManager, attempt: SignedAttempt): Promise<void> {
     await this.insertAttempts(manager, [attempt]);
     await manager.query(
@@ -115,29 +164,29 @@ export class PipelineRepository {
     );
   }
 
-  /** The nonce went to another transaction: the requests go back to the queue for a new one. */
+  /** The chain proved another transaction took the nonce: the requests go back to the queue. */
   async requeue(manager: EntityManager, batchId: string): Promise<number> {
     await manager.query(
-      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${LIVE}`,
+      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${CANDIDATE_ATTEMPTS}`,
       [batchId],
     );
     return this.returnToQueue(manager, batchId);
   }
 
-  /** Our own no-op took the nonce: it is the mined attempt, and the requests were never executed. */
-  async requeueAfterCancel(manager: EntityManager, batchId: string, cancelHash: Hex): Promise<void> {
-    await manager.query(
-      `UPDATE transaction_attempts SET status = CASE WHEN tx_hash = $2 THEN 'mined' ELSE 'replaced' END
-        WHERE transaction_id = $1 AND status IN ${LIVE}`,
-      [batchId, cancelHash],
-    );
-    await this.returnToQueue(manager, batchId);
+  /**
+   * Our own transaction took the nonce without executing the requests (a cancel, or a call
+   * that reverted for a reason outside them, such as a paused contract): it is the mined
+   * attempt, and the requests go back to the queue for a new nonce.
+   */
+  async requeueUnexecuted(manager: EntityManager, batchId: string, minedHash: Hex): Promise<number> {
+    await this.markWinner(manager, batchId, minedHash);
+    return this.returnToQueue(manager, batchId);
   }
 
   /** The node will never take the signed transaction: its requests fail and give up the nonce. */
   async failUnsendable(manager: EntityManager, batchId: string, message: string): Promise<void> {
     await manager.query(
-      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${LIVE}`,
+      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${CANDIDATE_ATTEMPTS}`,
       [batchId],
     );
     await manager.query(
@@ -150,100 +199,188 @@ export class PipelineRepository {
 
   private async returnToQueue(manager: EntityManager, batchId: string): Promise<number> {
     const [, count] = (await manager.query(
-      `UPDATE transactions SET status = 'queued', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL, updated_at = now()
+      `UPDATE transactions SET status = 'queued', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL,
+              block_number = NULL, block_hash = NULL, confirmations = NULL, updated_at = now()
         WHERE batch_id = $1 AND status IN ${LIVE}`,
       [batchId],
     )) as [unknown, number];
     return count;
   }
 
-  async markFailed(manager: EntityManager, ids: string[], code: string, message: string): Promise<void> {
-    await manager.query(
-      `UPDATE transactions SET status = 'failed', error_code = $2, error_message = $3, updated_at = now()
-        WHERE id = ANY($1::uuid[]) AND status <> 'confirmed'`,
-      [ids, code, message.slice(0, 2000)],
+  /** Fails claimed requests whose own call would revert; only while they are still this claim's. */
+  async failClaimed(ids: string[], claimToken: string, code: string, message: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE transactions SET status = 'failed', error_code = $2, error_message = $3, updated_at = now(),
+              claim_token = NULL, claimed_until = NULL
+        WHERE id = ANY($1::uuid[]) AND status = 'queued' AND claim_token = $4`,
+      [ids, code, message.slice(0, 2000), claimToken],
     );
   }
 
   /** Locks a batch's lead row so confirm, requeue and replace of one batch never interleave. */
   async lockLiveBatch(manager: EntityManager, batchId: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT id FROM transactions WHERE id = $1 AND status IN ${LIVE} FOR UPDATE`,
-      [batchId],
-    );
+    const rows: unknown[] = await manager.query(`SELECT id FROM transactions WHERE id = $1 AND status IN ${LIVE} FOR UPDATE`, [batchId]);
     return rows.length > 0;
   }
 
-  async settle(manager: EntityManager, batchId: string, receipt: ReceiptFacts, outcome: 'confirmed' | 'failed', revertReason?: string) {
+  /** A reverted transaction, final: the requests failed on chain. */
+  async settleReverted(manager: EntityManager, batchId: string, receipt: ReceiptFacts, confirmations: number, reason: string): Promise<void> {
+    await this.markWinner(manager, batchId, receipt.hash);
     await manager.query(
-      `UPDATE transaction_attempts SET status = CASE WHEN tx_hash = $2 THEN 'mined' ELSE 'replaced' END
-        WHERE transaction_id = $1 AND status IN ${LIVE}`,
-      [batchId, receipt.hash],
-    );
-    await manager.query(
-      `UPDATE transactions SET status = $2::varchar, tx_hash = $3, block_number = $4, gas_used = $5, effective_gas_price = $6,
-              confirmed_at = CASE WHEN $2::varchar = 'confirmed' THEN now() ELSE NULL END,
-              error_code = CASE WHEN $2::varchar = 'failed' THEN 'TRANSACTION_REVERTED' ELSE NULL END,
-              error_message = $7, updated_at = now()
+      `UPDATE transactions SET status = 'failed', tx_hash = $2, block_number = $3, block_hash = $4, gas_used = $5,
+              effective_gas_price = $6, confirmations = $7, error_code = 'TRANSACTION_REVERTED', error_message = $8,
+              confirmed_at = NULL, updated_at = now()
         WHERE batch_id = $1 AND status IN ${LIVE}`,
-      [batchId, outcome, receipt.hash, receipt.blockNumber.toString(), receipt.gasUsed.toString(), receipt.effectiveGasPrice.toString(), revertReason ?? null],
+      [batchId, receipt.hash, receipt.blockNumber.toString(), receipt.blockHash, receipt.gasUsed.toString(),
+        receipt.effectiveGasPrice.toString(), confirmations, reason.slice(0, 2000)],
     );
   }
 
   /**
-   * Makes one instance at a time do `role`'s work for a wallet (confirming, replacing): the
-   * others would repeat the same RPC calls and race to write the same rows. Held until the
-   * caller's transaction ends; `false` if another instance holds it.
+   * Records successful receipts in bulk: `mined` while short of the confirmations asked
+   * for, `confirmed` once there. The winning attempt is marked mined, the others replaced.
+   * Also moves a batch already recorded to the block a reorg put it in.
    */
-  async tryLockWalletRole(manager: EntityManager, role: 'confirmer' | 'replacer', sender: Address): Promise<boolean> {
-    const [row] = (await manager.query(`SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked`, [
-      WALLET_ROLE_LOCK_NAMESPACE,
-      `${role}:${sender.toLowerCase()}`,
-    ])) as [{ locked: boolean }];
-    return row.locked;
-  }
-
-  /** Settles successful sends in bulk: the winning attempt mined, the others replaced, the requests confirmed. */
-  async settleConfirmed(manager: EntityManager, settled: Array<ReceiptFacts & { batchId: string }>): Promise<void> {
-    if (settled.length === 0) return;
-    const batchIds = settled.map((item) => item.batchId);
-    const hashes = settled.map((item) => item.hash);
-    await manager.query(`SELECT id FROM transactions WHERE id = ANY($1::uuid[]) AND status IN ${LIVE} FOR UPDATE`, [batchIds]);
-    await manager.query(
-      `UPDATE transaction_attempts a SET status = CASE WHEN a.tx_hash = s.tx_hash THEN 'mined' ELSE 'replaced' END
-         FROM unnest($1::uuid[], $2::char(66)[]) AS s(batch_id, tx_hash)
-        WHERE a.transaction_id = s.batch_id AND a.status IN ${LIVE}`,
-      [batchIds, hashes],
-    );
-    await manager.query(
-      `UPDATE transactions t SET status = 'confirmed', tx_hash = s.tx_hash, block_number = s.block_number, gas_used = s.gas_used,
-              effective_gas_price = s.price, confirmed_at = now(), error_code = NULL, error_message = NULL, updated_at = now()
-         FROM unnest($1::uuid[], $2::char(66)[], $3::bigint[], $4::numeric[], $5::numeric[]) AS s(batch_id, tx_hash, block_number, gas_used, price)
-        WHERE t.batch_id = s.batch_id AND t.status IN ${LIVE}`,
-      [
-        batchIds,
-        hashes,
-        settled.map((item) => item.blockNumber.toString()),
-        settled.map((item) => item.gasUsed.toString()),
-        settled.map((item) => item.effectiveGasPrice.toString()),
-      ],
-    );
-  }
-
-  async unfinishedBatches(sender: Address, options: { status?: 'signed' | 'submitted'; belowNonce?: bigint } = {}): Promise<UnfinishedBatch[]> {
-    const rows: Array<{ batch_id: string; nonce: string; status: 'signed' | 'submitted'; last_attempt_at: Date }> =
-      await this.dataSource.query(
-        `SELECT t.batch_id, t.nonce, t.status, max(a.created_at) AS last_attempt_at
-           FROM transactions t JOIN transaction_attempts a ON a.transaction_id = t.batch_id
-          WHERE t.id = t.batch_id AND t.sender = $1 AND t.status IN ${LIVE}
-            AND ($2::text IS NULL OR t.status = $2) AND ($3::bigint IS NULL OR t.nonce < $3)
-          GROUP BY t.batch_id, t.nonce, t.status ORDER BY t.nonce`,
-        [sender.toLowerCase(), options.status ?? null, options.belowNonce?.toString() ?? null],
+  async recordSuccess(items: Array<ReceiptFacts & { batchId: string; confirmations: number; final: boolean }>): Promise<void> {
+    if (items.length === 0) return;
+    await this.transaction(async (manager) => {
+      const batchIds = items.map((item) => item.batchId);
+      await manager.query(`SELECT id FROM transactions WHERE id = ANY($1::uuid[]) AND status IN ${LIVE} FOR UPDATE`, [batchIds]);
+      await manager.query(
+        `UPDATE transaction_attempts a SET status = CASE WHEN a.tx_hash = s.tx_hash THEN 'mined' ELSE 'replaced' END
+           FROM unnest($1::uuid[], $2::char(66)[]) AS s(batch_id, tx_hash)
+          WHERE a.transaction_id = s.batch_id AND a.status IN ${CANDIDATE_ATTEMPTS}`,
+        [batchIds, items.map((item) => item.hash)],
       );
+      await manager.query(
+        `UPDATE transactions t SET status = CASE WHEN s.final THEN 'confirmed' ELSE 'mined' END, tx_hash = s.tx_hash,
+                block_number = s.block_number, block_hash = s.block_hash, gas_used = s.gas_used, effective_gas_price = s.price,
+                confirmations = s.confirmations, confirmed_at = CASE WHEN s.final THEN now() ELSE NULL END,
+                error_code = NULL, error_message = NULL, updated_at = now()
+           FROM unnest($1::uuid[], $2::char(66)[], $3::bigint[], $4::char(66)[], $5::numeric[], $6::numeric[], $7::int[], $8::boolean[])
+             AS s(batch_id, tx_hash, block_number, block_hash, gas_used, price, confirmations, final)
+          WHERE t.batch_id = s.batch_id AND t.status IN ${LIVE}`,
+        [
+          batchIds,
+          items.map((item) => item.hash),
+          items.map((item) => item.blockNumber.toString()),
+          items.map((item) => item.blockHash),
+          items.map((item) => item.gasUsed.toString()),
+          items.map((item) => item.effectiveGasPrice.toString()),
+          items.map((item) => item.confirmations),
+          items.map((item) => item.final),
+        ],
+      );
+    });
+  }
+
+  /** Confirmation counts of batches still `mined`, as the head grows; `final` ones become `confirmed`. */
+  async updateConfirmations(items: Array<{ batchId: string; confirmations: number; final: boolean }>): Promise<void> {
+    if (items.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE transactions t SET confirmations = s.confirmations, updated_at = now(),
+              status = CASE WHEN s.final THEN 'confirmed' ELSE t.status END,
+              confirmed_at = CASE WHEN s.final THEN now() ELSE NULL END
+         FROM unnest($1::uuid[], $2::int[], $3::boolean[]) AS s(batch_id, confirmations, final)
+        WHERE t.batch_id = s.batch_id AND t.status = 'mined'`,
+      [items.map((item) => item.batchId), items.map((item) => item.confirmations), items.map((item) => item.final)],
+    );
+  }
+
+  /**
+   * The block holding the batch left the chain: every attempt of it may land again, so all
+   * go back to in flight with their signed bytes, and the requests say `reorged`.
+   */
+  async markReorged(batchId: string, staleBlockHash: Hex): Promise<boolean> {
+    return this.transaction(async (manager) => {
+      const [, count] = (await manager.query(
+        `UPDATE transactions SET status = 'reorged', block_number = NULL, block_hash = NULL, confirmations = NULL,
+                gas_used = NULL, effective_gas_price = NULL, confirmed_at = NULL, error_code = NULL, error_message = NULL,
+                reorg_count = reorg_count + 1, updated_at = now()
+          WHERE batch_id = $1 AND block_hash = $2 AND status IN ('mined', 'confirmed', 'failed')`,
+        [batchId, staleBlockHash],
+      )) as [unknown, number];
+      if (count === 0) return false;
+      await manager.query(
+        `UPDATE transaction_attempts SET status = 'submitted' WHERE transaction_id = $1 AND status IN ('mined', 'replaced')`,
+        [batchId],
+      );
+      return true;
+    });
+  }
+
+  /**
+   * Makes one instance at a time do `role`'s work for a wallet (confirming, replacing): the
+   * others would repeat the same RPC calls and race to write the same rows. A session lock
+   * on a connection held for the work, not a transaction: the work makes RPC calls, and no
+   * transaction should stay open across them. `undefined` if another instance holds it.
+   */
+  async withWalletRole<T>(role: 'confirmer' | 'replacer', sender: string, work: () => Promise<T>): Promise<T | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    const key = [WALLET_ROLE_LOCK_NAMESPACE, `${role}:${sender.toLowerCase()}`];
+    try {
+      const [{ locked }] = (await runner.query(`SELECT pg_try_advisory_lock($1, hashtext($2)) AS locked`, key)) as [{ locked: boolean }];
+      if (!locked) return undefined;
+      try {
+        return await work();
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock($1, hashtext($2))`, key);
+      }
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Every wallet with transactions on chain or on their way, current signer or not. */
+  async sendersInFlight(): Promise<Address[]> {
+    const rows: Array<{ sender: string }> = await this.dataSource.query(
+      `SELECT DISTINCT sender FROM transactions WHERE status IN ${LIVE} AND sender IS NOT NULL`,
+    );
+    return rows.map((row) => row.sender as Address);
+  }
+
+  async unfinishedBatches(sender: Address, options: { belowNonce?: bigint } = {}): Promise<UnfinishedBatch[]> {
+    const rows: Array<{ batch_id: string; nonce: string; status: InFlightStatus; last_attempt_at: Date }> = await this.dataSource.query(
+      `SELECT t.batch_id, t.nonce, t.status, max(a.created_at) AS last_attempt_at
+         FROM transactions t JOIN transaction_attempts a ON a.transaction_id = t.batch_id
+        WHERE t.id = t.batch_id AND t.sender = $1 AND t.status IN ('signed', 'submitted', 'reorged')
+          AND ($2::bigint IS NULL OR t.nonce < $2)
+        GROUP BY t.batch_id, t.nonce, t.status ORDER BY t.nonce`,
+      [sender.toLowerCase(), options.belowNonce?.toString() ?? null],
+    );
     return rows.map((row) => ({ batchId: row.batch_id, nonce: BigInt(row.nonce), status: row.status, lastAttemptAt: row.last_attempt_at }));
   }
 
-  /** On-chain transactions of a wallet sent or about to be, not yet settled. */
+  /**
+   * Batches a block holds that may still be reorged out: every `mined` one, and those settled
+   * in the last `watch.minutes` at or above block `watch.sinceBlock`.
+   */
+  async includedBatches(watch: { sinceBlock: bigint; minutes: number }): Promise<IncludedBatch[]> {
+    const rows: Array<{ batch_id: string; status: IncludedBatch['status']; tx_hash: Hex; block_number: string; block_hash: Hex }> =
+      await this.dataSource.query(
+        `SELECT batch_id, status, tx_hash, block_number, block_hash FROM transactions
+          WHERE id = batch_id AND block_hash IS NOT NULL
+            AND (status = 'mined' OR (status IN ('confirmed', 'failed') AND block_number >= $1
+                                      AND updated_at > now() - make_interval(mins => $2)))
+          ORDER BY block_number`,
+        [watch.sinceBlock.toString(), watch.minutes],
+      );
+    return rows.map((row) => ({ batchId: row.batch_id, status: row.status, txHash: row.tx_hash, blockNumber: BigInt(row.block_number), blockHash: row.block_hash }));
+  }
+
+  /** Whether anything is in flight or still watched for reorgs: the confirmer's only reason to ask the chain. */
+  async hasWork(watch: { sinceBlock: bigint; minutes: number }): Promise<boolean> {
+    const [row] = (await this.dataSource.query(
+      `SELECT EXISTS (SELECT 1 FROM transactions WHERE status IN ${LIVE})
+           OR EXISTS (SELECT 1 FROM transactions WHERE block_number >= $1 AND status IN ('confirmed', 'failed')
+                        AND block_hash IS NOT NULL AND updated_at > now() - make_interval(mins => $2)) AS any`,
+      [watch.sinceBlock.toString(), watch.minutes],
+    )) as [{ any: boolean }];
+    return row.any;
+  }
+
+  /** On-chain transactions of a wallet sent or about to be, not yet final. */
   async inFlightCount(sender: Address): Promise<number> {
     const [row] = (await this.dataSource.query(
       `SELECT count(*)::int AS count FROM transactions WHERE sender = $1 AND id = batch_id AND status IN ${LIVE}`,
@@ -252,12 +389,13 @@ export class PipelineRepository {
     return row.count;
   }
 
+  /** Every attempt of these batches that may be, or become, the one the chain holds. */
   async liveAttempts(batchIds: string[]): Promise<StoredAttempt[]> {
     if (batchIds.length === 0) return [];
     const rows: Array<Record<string, string | Date | null>> = await this.dataSource.query(
       `SELECT id, transaction_id, nonce, tx_hash, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, gas_limit,
-              purpose, status, created_at, submitted_at
-         FROM transaction_attempts WHERE transaction_id = ANY($1::uuid[]) AND status IN ${LIVE} ORDER BY created_at`,
+              purpose, status, signed_at_block, created_at, submitted_at
+         FROM transaction_attempts WHERE transaction_id = ANY($1::uuid[]) AND status IN ('signed', 'submitted') ORDER BY created_at`,
       [batchIds],
     );
     return rows.map((row) => ({
@@ -269,13 +407,14 @@ export class PipelineRepository {
       fees: { maxFeePerGas: BigInt(row.max_fee_per_gas as string), maxPriorityFeePerGas: BigInt(row.max_priority_fee_per_gas as string) },
       gasLimit: BigInt((row.gas_limit as string | null) ?? '0'),
       purpose: row.purpose as TransactionAttemptPurpose,
+      signedAtBlock: row.signed_at_block === null ? null : BigInt(row.signed_at_block as string),
       status: row.status as 'signed' | 'submitted',
       createdAt: row.created_at as Date,
       submittedAt: row.submitted_at as Date | null,
     }));
   }
 
-  /** Nonces held by stored, unfinished transactions of a wallet, at or above `from`. */
+  /** Nonces held by stored transactions of a wallet not yet final, at or above `from`. */
   async heldNonces(sender: Address, from: bigint): Promise<bigint[]> {
     const rows: Array<{ nonce: string }> = await this.dataSource.query(
       `SELECT DISTINCT nonce FROM transactions WHERE sender = $1 AND status IN ${LIVE} AND nonce >= $2`,
@@ -289,7 +428,7 @@ export class PipelineRepository {
     const [row] = (await this.dataSource.query(
       `SELECT count(*)::int AS pending,
               count(*) FILTER (WHERE created_at < now() - make_interval(secs => $1))::int AS stuck
-         FROM transactions WHERE status IN ('queued', 'signed', 'submitted')`,
+         FROM transactions WHERE status IN ('queued', 'signed', 'submitted', 'mined', 'reorged')`,
       [stuckAfterMinutes * 60],
     )) as [{ pending: number; stuck: number }];
     return row;
@@ -302,14 +441,26 @@ export class PipelineRepository {
     return row.count;
   }
 
+  private async markWinner(manager: EntityManager, batchId: string, minedHash: Hex): Promise<void> {
+    await manager.query(
+      `UPDATE transaction_attempts SET status = CASE WHEN tx_hash = $2 THEN 'mined' ELSE 'replaced' END
+        WHERE transaction_id = $1 AND status IN ${CANDIDATE_ATTEMPTS}`,
+      [batchId, minedHash],
+    );
+  }
+
   private async insertAttempts(manager: EntityManager, attempts: SignedAttempt[]): Promise<void> {
     const column = <T>(pick: (attempt: SignedAttempt) => T) => attempts.map(pick);
+    // clock_timestamp(), not now(): an attempt's age must count from when it was written,
+    // not from when its transaction began.
     await manager.query(
       `INSERT INTO transaction_attempts
-         (transaction_id, nonce, tx_hash, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, status, purpose)
-       SELECT s.transaction_id, s.nonce, s.tx_hash, s.raw_tx, s.max_fee, s.max_priority_fee, s.gas_limit, 'signed', s.purpose
-         FROM unnest($1::uuid[], $2::bigint[], $3::char(66)[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::varchar[])
-           AS s(transaction_id, nonce, tx_hash, raw_tx, max_fee, max_priority_fee, gas_limit, purpose)`,
+         (transaction_id, nonce, tx_hash, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, gas_limit, status, purpose,
+          signed_at_block, created_at)
+       SELECT s.transaction_id, s.nonce, s.tx_hash, s.raw_tx, s.max_fee, s.max_priority_fee, s.gas_limit, 'signed', s.purpose,
+              s.signed_at_block, clock_timestamp()
+         FROM unnest($1::uuid[], $2::bigint[], $3::char(66)[], $4::text[], $5::numeric[], $6::numeric[], $7::numeric[], $8::varchar[], $9::bigint[])
+           AS s(transaction_id, nonce, tx_hash, raw_tx, max_fee, max_priority_fee, gas_limit, purpose, signed_at_block)`,
       [
         column((a) => a.batchId),
         column((a) => a.nonce.toString()),
@@ -319,7 +470,16 @@ export class PipelineRepository {
         column((a) => a.fees.maxPriorityFeePerGas.toString()),
         column((a) => a.gasLimit.toString()),
         column((a) => a.purpose),
+        column((a) => a.signedAtBlock?.toString() ?? null),
       ],
     );
+  }
+}
+
+/** Another instance took over requests whose claim ran out: this store must not happen. */
+export class ClaimLostError extends Error {
+  constructor(readonly lost: number) {
+    super(`${lost} claimed request(s) were taken over before their sends were stored`);
+    this.name = 'ClaimLostError';
   }
 }

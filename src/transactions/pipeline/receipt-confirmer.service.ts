@@ -1,36 +1,44 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { type Hex, parseTransaction, type TransactionReceipt } from 'viem';
+import { type Address, type Hex, parseTransaction, type TransactionReceipt } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { describeRevert } from '../../chain/revert-reason';
+import { AbsenceEvidence } from './absence-evidence';
 import { BackgroundLoop, sleep } from './background-loop';
-import { PipelineRepository, type StoredAttempt } from './pipeline.repository';
-import { describeError } from './send-error.classifier';
-import { TransactionSigner } from './transaction.signer';
+import type { BlockLink } from './canonical-chain';
+import { receiptOf, transactionOf } from './chain-lookup';
+import { FinalityTracker } from './finality.tracker';
+import { findNonceTaker } from './nonce-ownership';
+import { PipelineRepository, type StoredAttempt, type UnfinishedBatch } from './pipeline.repository';
+import { describeError, isRevertError } from './send-error.classifier';
 
 const POLL_MS = 500;
-/**
- * A nonce the chain has passed with none of our attempts found mined: another transaction
- * took it. RPC nodes behind a load balancer can lag each other, so this must hold for a
- * while before the requests are re-queued; re-queuing a mined request would mint twice.
- */
-const NOT_OURS_GRACE_MS = 30_000;
+/** Reverts that say nothing about the requests: the contract refused everyone. */
+const GLOBAL_REVERT = /^(EnforcedPause|AccessControlUnauthorizedAccount)\(/;
+/** Lock name for the one instance that tracks finality for every wallet. */
+const FINALITY_ROLE = 'finality';
 
 /**
- * Settles sent transactions. The wallet's mined nonce count says which nonces are final;
- * only those are looked up, one receipt per live attempt, so the cost follows the chain's
- * progress, not the number of pending requests.
+ * Settles sent transactions from the chain's positive answers only. Per wallet, the mined
+ * nonce count says which batches the chain has passed; for those it looks up a receipt of
+ * every attempt. A receipt found settles the batch (`mined`, then `confirmed` at
+ * CONFIRMATIONS). A lookup that failed (timeout, 429, refusal, open breaker) changes nothing.
+ * Only when the node answers, poll after poll at growing heads, that it knows none of the
+ * attempts, is the transaction that took the nonce looked up in its block; if it is someone
+ * else's and final, the requests go back to the queue. Wallets that are no longer the
+ * signer (a restart with another key) are settled the same way.
  */
 @Injectable()
 export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ReceiptConfirmer.name);
   private readonly loop = new BackgroundLoop('ReceiptConfirmer', () => this.confirmMined(), sleep(POLL_MS));
-  private readonly unmatchedSince = new Map<string, number>();
+  private readonly evidence = new AbsenceEvidence();
+  private lastHead?: bigint;
 
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
     private readonly repository: PipelineRepository,
-    private readonly signer: TransactionSigner,
+    private readonly finality: FinalityTracker,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,66 +50,139 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async confirmMined(): Promise<'idle'> {
-    await this.repository.transaction(async (manager) => {
-      if (!(await this.repository.tryLockWalletRole(manager, 'confirmer', this.signer.address))) return;
-      // Nothing in flight, nothing to ask the node: an idle service makes no RPC calls.
-      if ((await this.repository.inFlightCount(this.signer.address)) === 0) return;
-      const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
-      const batches = await this.repository.unfinishedBatches(this.signer.address, { belowNonce: mined });
-      if (batches.length === 0) return;
-      const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
-      const receipts = await Promise.all(attempts.map((attempt) => this.receipt(attempt.hash)));
-      const winners = new Map<string, { attempt: StoredAttempt; receipt: TransactionReceipt }>();
-      attempts.forEach((attempt, i) => receipts[i] && winners.set(attempt.batchId, { attempt, receipt: receipts[i] }));
-
-      const plain = [...winners.values()].filter(({ attempt, receipt }) => attempt.purpose !== 'cancel' && receipt.status === 'success');
-      await this.repository.settleConfirmed(manager, plain.map(({ attempt, receipt }) => ({ batchId: attempt.batchId, ...facts(receipt) })));
-      for (const batch of batches) {
-        const winner = winners.get(batch.batchId);
-        if (winner === undefined) await this.handleUnmatched(batch.batchId);
-        else this.unmatchedSince.delete(batch.batchId);
-        if (winner !== undefined && !plain.includes(winner)) await this.settle(winner.attempt, winner.receipt);
-      }
-    });
+    // Nothing in flight or watched, nothing to ask the node: an idle service makes no RPC calls.
+    // Before the first head is known, every recent settlement counts as watched.
+    if (!(await this.repository.hasWork(this.finality.watchFrom(this.lastHead ?? 0n)))) return 'idle';
+    const block = await this.client.getBlock({ blockTag: 'latest' });
+    const head: BlockLink = { number: block.number, hash: block.hash, parentHash: block.parentHash };
+    this.lastHead = head.number;
+    const seen = new Set<string>();
+    for (const sender of await this.repository.sendersInFlight()) {
+      await this.repository.withWalletRole('confirmer', sender, async () => {
+        for (const batchId of await this.settleInFlight(sender, head)) seen.add(batchId);
+      });
+    }
+    this.evidence.retainOnly(seen);
+    await this.repository.withWalletRole('confirmer', FINALITY_ROLE, () => this.finality.advance(head));
     return 'idle';
   }
 
-  private async settle(attempt: StoredAttempt, receipt: TransactionReceipt): Promise<void> {
-    const settled = facts(receipt);
-    const revertReason = receipt.status === 'reverted' ? await this.revertReason(attempt.raw, receipt.blockNumber) : undefined;
-    await this.repository.transaction(async (manager) => {
-      if (!(await this.repository.lockLiveBatch(manager, attempt.batchId))) return;
-      if (attempt.purpose === 'cancel') {
-        // The no-op took the nonce: the requests were never executed and go back to the queue.
-        await this.repository.requeueAfterCancel(manager, attempt.batchId, attempt.hash);
-        return;
+  /** Settles what the chain holds of one wallet's batches; returns the batches it looked at. */
+  private async settleInFlight(sender: Address, head: BlockLink): Promise<string[]> {
+    const mined = BigInt(await this.client.getTransactionCount({ address: sender, blockTag: 'latest' }));
+    const batches = await this.repository.unfinishedBatches(sender, { belowNonce: mined });
+    if (batches.length === 0) return [];
+    const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
+    const receipts = new Map(await Promise.all(attempts.map(async (attempt) => [attempt.hash, await receiptOf(this.client, attempt.hash)] as const)));
+
+    const successes: Parameters<PipelineRepository['recordSuccess']>[0] = [];
+    const unknown: UnfinishedBatch[] = [];
+    for (const batch of batches) {
+      const own = attempts.filter((attempt) => attempt.batchId === batch.batchId);
+      const lookups = own.map((attempt) => receipts.get(attempt.hash)!);
+      const foundAt = lookups.findIndex((lookup) => lookup.state === 'found');
+      if (foundAt >= 0) {
+        this.evidence.forget(batch.batchId);
+        const [attempt, receipt] = [own[foundAt], (lookups[foundAt] as { value: TransactionReceipt }).value];
+        const depth = head.number >= receipt.blockNumber ? head.number - receipt.blockNumber + 1n : 1n;
+        const final = this.finality.isFinal(depth);
+        if (attempt.purpose === 'send' || attempt.purpose === 'replacement') {
+          if (receipt.status === 'success') successes.push({ batchId: batch.batchId, ...facts(receipt), confirmations: Number(depth), final });
+          else if (final) await this.settleReverted(sender, attempt, receipt, depth);
+        } else if (final) {
+          // Our own no-op took the nonce: the requests were never executed.
+          await this.requeueUnexecuted(attempt, 'a cancel took the nonce');
+        }
+      } else if (lookups.every((lookup) => lookup.state === 'absent')) {
+        unknown.push(batch);
       }
-      await this.repository.settle(manager, attempt.batchId, settled, receipt.status === 'success' ? 'confirmed' : 'failed', revertReason);
-    });
+      // Otherwise a lookup failed: no answer, no change, no evidence either way.
+    }
+    await this.repository.recordSuccess(successes);
+    await this.weighAbsence(sender, unknown, attempts, head);
+    return batches.map((batch) => batch.batchId);
   }
 
-  private async handleUnmatched(batchId: string): Promise<void> {
-    const since = this.unmatchedSince.get(batchId) ?? Date.now();
-    this.unmatchedSince.set(batchId, since);
-    if (Date.now() - since < NOT_OURS_GRACE_MS) return;
-    this.unmatchedSince.delete(batchId);
-    this.logger.warn({ batchId }, 'nonce used by a transaction that is not ours; requests re-queued');
+  /**
+   * Batches the node says it has no receipt for although their nonce is mined. A node that
+   * knows any attempt (pending, or mined without a receipt indexed yet) wipes the evidence;
+   * enough of it prompts the search for the transaction that took the nonce.
+   */
+  private async weighAbsence(sender: Address, batches: UnfinishedBatch[], attempts: StoredAttempt[], head: BlockLink): Promise<void> {
+    if (batches.length === 0) return;
+    const candidates = attempts.filter((attempt) => batches.some((batch) => batch.batchId === attempt.batchId));
+    const known = new Map(await Promise.all(candidates.map(async (attempt) => [attempt.hash, await transactionOf(this.client, attempt.hash)] as const)));
+    for (const batch of batches) {
+      const own = candidates.filter((attempt) => attempt.batchId === batch.batchId);
+      const lookups = own.map((attempt) => known.get(attempt.hash)!);
+      if (lookups.some((lookup) => lookup.state === 'found')) this.evidence.forget(batch.batchId);
+      else if (lookups.every((lookup) => lookup.state === 'absent')) this.evidence.observe(batch.batchId);
+      if (this.evidence.shouldSearch(batch.batchId, head.number)) await this.settleForeignNonce(sender, batch, own, head);
+    }
+  }
+
+  private async settleForeignNonce(sender: Address, batch: UnfinishedBatch, attempts: StoredAttempt[], head: BlockLink): Promise<void> {
+    const signedAt = attempts.map((attempt) => attempt.signedAtBlock ?? 0n);
+    const from = signedAt.length === 0 ? 0n : signedAt.reduce((a, b) => (b < a ? b : a));
+    const taker = await findNonceTaker(this.client, sender, batch.nonce, { from, head: head.number }).catch((error: unknown) => {
+      this.logger.debug({ batchId: batch.batchId, error: describeError(error) }, 'could not tell who took the nonce yet');
+      return undefined;
+    });
+    if (taker === undefined || taker === null) return;
+    if (attempts.some((attempt) => attempt.hash === taker.hash)) {
+      // Ours after all: the receipt is not indexed yet. Wait for it.
+      this.evidence.forget(batch.batchId);
+      return;
+    }
+    // Someone else's transaction holds the nonce in a block that will stay: nothing of ours can
+    // take that nonce any more, however far the node answering us lags.
+    if (!this.finality.isFinal(head.number - taker.blockNumber + 1n)) return;
+    const requeued = await this.repository.transaction(async (manager) =>
+      (await this.repository.lockLiveBatch(manager, batch.batchId)) ? this.repository.requeue(manager, batch.batchId) : 0,
+    );
+    this.evidence.forget(batch.batchId);
+    if (requeued > 0) {
+      this.logger.warn(
+        { batchId: batch.batchId, sender, nonce: batch.nonce.toString(), takenBy: taker.hash, block: taker.blockNumber.toString(), requeued },
+        'nonce taken by a transaction that is not ours; requests re-queued',
+      );
+    }
+  }
+
+  /**
+   * A final revert: the requests failed, unless the contract refused everyone (paused, the
+   * signer without its role), in which case nothing was the requests' fault and they go back
+   * to the queue. The reason comes from replaying the call; a replay that gets no answer
+   * decides nothing.
+   */
+  private async settleReverted(sender: Address, attempt: StoredAttempt, receipt: TransactionReceipt, depth: bigint): Promise<void> {
+    const reason = await this.revertReason(sender, attempt.raw, receipt.blockNumber);
+    if (GLOBAL_REVERT.test(reason)) {
+      await this.requeueUnexecuted(attempt, `reverted: ${reason}`);
+      return;
+    }
     await this.repository.transaction(async (manager) => {
-      if (await this.repository.lockLiveBatch(manager, batchId)) await this.repository.requeue(manager, batchId);
+      if (await this.repository.lockLiveBatch(manager, attempt.batchId)) {
+        await this.repository.settleReverted(manager, attempt.batchId, facts(receipt), Number(depth), reason);
+      }
     });
   }
 
-  private receipt(hash: Hex): Promise<TransactionReceipt | null> {
-    return this.client.getTransactionReceipt({ hash }).catch(() => null);
+  private async requeueUnexecuted(attempt: StoredAttempt, why: string): Promise<void> {
+    const requeued = await this.repository.transaction(async (manager) =>
+      (await this.repository.lockLiveBatch(manager, attempt.batchId)) ? this.repository.requeueUnexecuted(manager, attempt.batchId, attempt.hash) : 0,
+    );
+    if (requeued > 0) this.logger.warn({ batchId: attempt.batchId, hash: attempt.hash, requeued, why }, 'nonce used without executing the requests; re-queued');
   }
 
   /** Replays the call at the block before, to read the revert reason the receipt lacks. */
-  private async revertReason(raw: Hex, blockNumber: bigint): Promise<string> {
+  private async revertReason(sender: Address, raw: Hex, blockNumber: bigint): Promise<string> {
     const transaction = parseTransaction(raw);
     try {
-      await this.client.call({ account: this.signer.address, to: transaction.to!, data: transaction.data, blockNumber: blockNumber - 1n });
+      await this.client.call({ account: sender, to: transaction.to!, data: transaction.data, blockNumber: blockNumber - 1n });
       return 'reverted';
     } catch (error) {
+      if (!isRevertError(error)) throw error;
       return describeRevert(error) ?? describeError(error).slice(0, 500);
     }
   }
@@ -110,6 +191,7 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
 const facts = (receipt: TransactionReceipt) => ({
   hash: receipt.transactionHash,
   blockNumber: receipt.blockNumber,
+  blockHash: receipt.blockHash,
   gasUsed: receipt.gasUsed,
   effectiveGasPrice: receipt.effectiveGasPrice,
 });

@@ -1,4 +1,5 @@
 import { findOpenBreaker } from '../../circuit-breaker/circuit-breaker.errors';
+import { redactSecrets } from '../../common/redaction';
 
 /**
  * What a node's answer to `eth_sendRawTransaction` means for the request behind it. Nodes
@@ -11,8 +12,10 @@ export type SendOutcome =
   | 'accepted'
   /** The nonce is used on chain (maybe by this very transaction, sent earlier). */
   | 'nonce_too_low'
-  /** Another transaction holds this nonce in the pool at an equal or higher fee. */
+  /** Another transaction holds this nonce in the pool at an equal or higher fee (maybe an earlier attempt of ours). */
   | 'replacement_underpriced'
+  /** Its fees are below what the node or the next block accepts: it must be re-signed higher. */
+  | 'underpriced'
   /** The wallet cannot pay for gas: nothing goes until it is funded. */
   | 'insufficient_funds'
   /** The node will never take this transaction as signed (malformed, over the gas limit). */
@@ -26,6 +29,7 @@ const PATTERNS: Array<[SendOutcome, RegExp]> = [
   ['accepted', /already known|known transaction|already imported|transaction already exists/i],
   ['nonce_too_low', /nonce too low|nonce has already been used|oldnonce|invalid nonce.*lower/i],
   ['replacement_underpriced', /replacement transaction underpriced|replacement underpriced|fee too low to replace/i],
+  ['underpriced', /transaction underpriced|less than (the )?block base ?fee|fee ?cap (is )?(less|lower) than|gas price too low|feecap too low|max fee per gas less than|underpriced/i],
   ['insufficient_funds', /insufficient funds/i],
   ['rejected', /exceeds block gas limit|intrinsic gas too low|gas limit reached|invalid sender|invalid signature|oversized data|tx type not supported|chain ?id/i],
 ];
@@ -37,7 +41,10 @@ export function classifySendError(error: unknown): SendOutcome {
   return 'unknown';
 }
 
-/** viem nests the node's words under `cause`/`details`; collect every layer. */
+/**
+ * viem nests the node's words under `cause`/`details`; collect every layer. Redacted: viem's
+ * messages carry the RPC URL, and a provider's key lives in its path.
+ */
 export function describeError(error: unknown): string {
   const parts: string[] = [];
   let current: unknown = error;
@@ -51,5 +58,10 @@ export function describeError(error: unknown): string {
       current = undefined;
     }
   }
-  return parts.join(' | ');
+  return redactSecrets(parts.join(' | '));
+}
+
+/** Whether the node refused the call because executing it reverts (as opposed to not answering). */
+export function isRevertError(error: unknown): boolean {
+  return /revert|execution reverted/i.test(describeError(error));
 }

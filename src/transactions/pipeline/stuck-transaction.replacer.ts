@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { parseTransaction } from 'viem';
+import { type Address, formatGwei, parseTransaction } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { AppConfigService } from '../../config/app-config.service';
@@ -8,19 +8,23 @@ import { Broadcaster } from './broadcaster';
 import { FeeOracle } from './fee.oracle';
 import { type Fees, replacementFees, withinCap } from './fee.policy';
 import { PipelineRepository, type StoredAttempt, type UnfinishedBatch } from './pipeline.repository';
+import { SendingHolds } from './sending-holds';
 import { TransactionSigner } from './transaction.signer';
 
 /** A `signed` row older than this was never confirmed sent (crash, RPC timeout): send its bytes again. */
 const REBROADCAST_AFTER_MS = 3_000;
-const CANCEL_GAS = 21_000n;
+const MAX_POLL_MS = 3_000;
 
 /**
- * Keeps every stored transaction moving:
- * - `signed` but not known to be sent → the same bytes again (crash recovery, RPC timeouts);
+ * Keeps every stored transaction moving, for every wallet with work in flight:
+ * - `signed` (never known sent) or `reorged` → the same bytes again (crash recovery, RPC
+ *   timeouts, a block that left the chain); if the node refuses them as underpriced, a
+ *   replacement with the same nonce and higher fees;
  * - pending past `PENDING_TX_THRESHOLD_MINUTES` → a replacement with the same nonce and
- *   higher fees, which also revives a transaction dropped from the mempool;
- * - if that replacement would break `MAX_FEE_PER_GAS_GWEI` → an uncapped zero-value
- *   self-transfer cancels the nonce, and the requests are re-queued once it is mined.
+ *   higher fees, which also revives a transaction dropped from the mempool.
+ * A replacement never breaks `MAX_FEE_PER_GAS_GWEI`: above it the same bytes are sent again
+ * and the transaction waits for the base fee to come down. Only the current signer's
+ * transactions can be re-signed; an earlier signer's are re-broadcast as they are.
  */
 @Injectable()
 export class StuckTransactionReplacer implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -35,9 +39,10 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
     private readonly signer: TransactionSigner,
     private readonly fees: FeeOracle,
     private readonly broadcaster: Broadcaster,
+    private readonly holds: SendingHolds,
   ) {
     this.thresholdMs = config.get('monitoring').pendingTxThresholdMinutes * 60_000;
-    const pollMs = Math.min(Math.max(this.thresholdMs / 4, 500), 15_000);
+    const pollMs = Math.min(Math.max(this.thresholdMs / 4, 500), MAX_POLL_MS);
     this.loop = new BackgroundLoop('StuckTransactionReplacer', () => this.step(), sleep(pollMs));
   }
 
@@ -51,51 +56,61 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
 
   async step(): Promise<'idle'> {
     // One instance per wallet: two would sign competing replacements for the same nonce.
-    await this.repository.transaction(async (manager) => {
-      if (await this.repository.tryLockWalletRole(manager, 'replacer', this.signer.address)) await this.moveStuck();
-    });
+    for (const sender of await this.repository.sendersInFlight()) {
+      await this.repository.withWalletRole('replacer', sender, () => this.moveStuck(sender));
+    }
     return 'idle';
   }
 
-  private async moveStuck(): Promise<void> {
-    if ((await this.repository.inFlightCount(this.signer.address)) === 0) return;
-    const mined = BigInt(await this.client.getTransactionCount({ address: this.signer.address, blockTag: 'latest' }));
-    const batches = (await this.repository.unfinishedBatches(this.signer.address)).filter((batch) => batch.nonce >= mined);
+  private async moveStuck(sender: Address): Promise<void> {
+    const mined = BigInt(await this.client.getTransactionCount({ address: sender, blockTag: 'latest' }));
+    const batches = (await this.repository.unfinishedBatches(sender)).filter((batch) => batch.nonce >= mined);
     const now = Date.now();
-    const unsent = batches.filter((batch) => batch.status === 'signed' && now - batch.lastAttemptAt.getTime() > REBROADCAST_AFTER_MS);
+    const unsent = batches.filter((batch) => batch.status !== 'submitted' && now - batch.lastAttemptAt.getTime() > REBROADCAST_AFTER_MS);
     const stuck = batches.filter((batch) => batch.status === 'submitted' && now - batch.lastAttemptAt.getTime() > this.thresholdMs);
     if (unsent.length + stuck.length === 0) return;
     const attempts = await this.repository.liveAttempts([...unsent, ...stuck].map((batch) => batch.batchId));
+    const mine = sender.toLowerCase() === this.signer.address.toLowerCase();
     for (const batch of unsent) {
-      const latest = attempts.filter((attempt) => attempt.batchId === batch.batchId).at(-1);
-      if (latest) await this.broadcaster.send({ ...latest, fresh: false });
+      const own = attempts.filter((attempt) => attempt.batchId === batch.batchId);
+      const outcome = await this.rebroadcast(own);
+      if (outcome === 'underpriced' && mine) await this.replace(batch, own);
     }
-    for (const batch of stuck) await this.replace(batch, attempts.filter((attempt) => attempt.batchId === batch.batchId));
+    for (const batch of stuck) {
+      const own = attempts.filter((attempt) => attempt.batchId === batch.batchId);
+      if (mine) await this.replace(batch, own);
+      else await this.rebroadcast(own);
+    }
+  }
+
+  /** Sends the newest attempt's bytes again; what the node said of them. */
+  private async rebroadcast(attempts: StoredAttempt[]) {
+    const latest = attempts.at(-1);
+    return latest === undefined ? undefined : this.broadcaster.send({ ...latest, fresh: false });
   }
 
   private async replace(batch: UnfinishedBatch, attempts: StoredAttempt[]): Promise<void> {
-    const original = attempts.find((attempt) => attempt.purpose !== 'cancel') ?? attempts[0];
-    if (original === undefined) return;
-    const previous = highestFees(attempts);
-    const fees = replacementFees(previous, await this.fees.current());
-    const cancel = attempts.some((attempt) => attempt.purpose === 'cancel') || !withinCap(fees, this.config.get('pipeline').maxFeePerGasWei);
+    const original = attempts.find((attempt) => attempt.purpose !== 'cancel');
+    if (original === undefined) return void (await this.rebroadcast(attempts));
+    const market = await this.fees.current();
+    const fees = replacementFees(highestFees(attempts), market.fees);
+    const cap = this.config.get('pipeline').maxFeePerGasWei;
+    if (!withinCap(fees, cap)) {
+      // Signed already, and valid: it waits for the base fee to fall, re-sent so it is not forgotten.
+      this.holds.hold('fees_above_cap', { baseFeeGwei: formatGwei(market.baseFeePerGas), capGwei: formatGwei(cap!) });
+      await this.rebroadcast(attempts);
+      return;
+    }
     const call = parseTransaction(original.raw);
-    const { raw, hash } = await this.signer.sign(
-      cancel
-        ? { nonce: batch.nonce, to: this.signer.address, data: '0x', gas: CANCEL_GAS, fees }
-        : { nonce: batch.nonce, to: call.to!, data: call.data!, gas: original.gasLimit || call.gas!, fees },
-    );
-    const attempt = { batchId: batch.batchId, nonce: batch.nonce, hash, raw, fees, gasLimit: cancel ? CANCEL_GAS : original.gasLimit, purpose: cancel ? ('cancel' as const) : ('replacement' as const) };
+    const { raw, hash } = await this.signer.sign({ nonce: batch.nonce, to: call.to!, data: call.data!, gas: original.gasLimit || call.gas!, fees });
+    const attempt = { batchId: batch.batchId, nonce: batch.nonce, hash, raw, fees, gasLimit: original.gasLimit, purpose: 'replacement' as const, signedAtBlock: market.blockNumber };
     const stored = await this.repository.transaction(async (manager) => {
       if (!(await this.repository.lockLiveBatch(manager, batch.batchId))) return false;
       await this.repository.storeReplacement(manager, attempt);
       return true;
     });
     if (!stored) return;
-    this.logger.warn(
-      { batchId: batch.batchId, nonce: batch.nonce.toString(), hash, purpose: attempt.purpose, maxFeePerGas: fees.maxFeePerGas.toString() },
-      'replacing a stuck transaction',
-    );
+    this.logger.warn({ batchId: batch.batchId, nonce: batch.nonce.toString(), hash, maxFeePerGas: fees.maxFeePerGas.toString() }, 'replacing a stuck transaction');
     await this.broadcaster.send({ ...attempt, fresh: false });
   }
 }

@@ -1,25 +1,34 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { formatGwei } from 'viem';
 
 import { BLOCKCHAIN_BREAKER, type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
+import { describeRevert } from '../../chain/revert-reason';
 import type { CircuitBreaker } from '../../circuit-breaker/circuit-breaker';
 import { CircuitBreakerRegistry } from '../../circuit-breaker/circuit-breaker.registry';
-import { describeRevert } from '../../chain/revert-reason';
 import { AppConfigService } from '../../config/app-config.service';
 import { NONCE_LEASE_MS, NonceManager } from '../../nonce/nonce-manager.service';
 import { TransactionDispatcher } from '../transaction-dispatcher';
 import { BackgroundLoop } from './background-loop';
 import { Broadcaster } from './broadcaster';
+import { ContractConditions } from './contract-conditions';
 import { FeeOracle } from './fee.oracle';
-import { capped } from './fee.policy';
-import { type SignedAttempt, PipelineRepository } from './pipeline.repository';
-import { describeError } from './send-error.classifier';
+import { type Fees, feesUnderCap } from './fee.policy';
+import { type Claim, PipelineRepository, type SignedAttempt } from './pipeline.repository';
+import { RecentIds } from './recent-ids';
+import { describeError, isRevertError } from './send-error.classifier';
 import { planSends, type PlannedSend, type QueuedRequest } from './send.plan';
+import { SendingHolds } from './sending-holds';
 import { TransactionSigner } from './transaction.signer';
 
 /** Requests claimed per step. */
 const CLAIM_LIMIT = 200;
+/** How long a claim holds its rows: far beyond one step, short enough that a dead sender's rows soon move. */
+const CLAIM_LEASE_MS = 30_000;
 const IDLE_POLL_MS = 250;
+/** While a hold stops everything, how often the sender tries again. */
+const HOLD_RECHECK_MS = 5_000;
+/** Requests remembered as "send alone" (their batch reverted); older ones are forgotten first. */
+const SEND_ALONE_LIMIT = 10_000;
 /**
  * Estimates are exact for the state they ran on. A mint can only get cheaper before it runs
  * (a recipient's or the supply's first credit is the dearest), a burn may not: it gets more
@@ -27,19 +36,23 @@ const IDLE_POLL_MS = 250;
  */
 const GAS_MARGIN_PERCENT = { mint: 102n, burn: 110n } as const;
 
+type Estimate = { plan: PlannedSend; gas: bigint } | { plan: PlannedSend; revert: unknown };
+
 /**
- * Claims queued requests (any number of instances, `FOR UPDATE SKIP LOCKED`), signs them
- * with nonces from the nonce manager, stores nonce and signed bytes, then broadcasts.
- * Storing comes first: a crash after it re-broadcasts the same bytes, a crash before it
- * leaves the request queued and its nonce to reconciliation. Never a second signature.
+ * Claims queued requests (any number of instances, each with a short lease), estimates and
+ * signs them with nonces from the nonce manager, stores nonce and signed bytes in one short
+ * transaction, then broadcasts. Storing comes first: a crash after it re-broadcasts the same
+ * bytes, a crash before it leaves the request queued and its nonce to reconciliation.
+ * Never a second signature. No database transaction is open during an RPC call.
  */
 @Injectable()
 export class TransactionSender implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TransactionSender.name);
   private readonly loop: BackgroundLoop;
   /** Requests whose batch would revert: sent alone next time, so only the bad one fails. */
-  private readonly sendAlone = new Set<string>();
+  private readonly sendAlone = new RecentIds(SEND_ALONE_LIMIT);
   private readonly chainBreaker: CircuitBreaker;
+  private holdRecheckAt = 0;
 
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
@@ -50,6 +63,8 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     private readonly fees: FeeOracle,
     private readonly broadcaster: Broadcaster,
     private readonly dispatcher: TransactionDispatcher,
+    private readonly holds: SendingHolds,
+    private readonly conditions: ContractConditions,
     breakers: CircuitBreakerRegistry,
   ) {
     this.chainBreaker = breakers.register(BLOCKCHAIN_BREAKER);
@@ -64,35 +79,54 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     await this.loop.stop();
   }
 
-  /** One step: claim, sign, store, broadcast. 'idle' when nothing could be sent. */
+  /** One step: claim, estimate, sign, store, broadcast. 'idle' when nothing could be sent. */
   async sendQueued(): Promise<'busy' | 'idle'> {
     // While the chain is known to be down, requests wait in the queue rather than fail.
     if (this.chainBreaker.isRefusing()) return 'idle';
+    const recheck = Date.now() >= this.holdRecheckAt;
+    if (!recheck && this.holds.holdsEverything()) return 'idle';
     const room = this.config.get('pipeline').maxInFlight - (await this.repository.inFlightCount(this.signer.address));
     if (room <= 0) return 'idle';
-    const signed = await this.repository.transaction((manager) => this.claimAndSign(manager, Math.min(room, CLAIM_LIMIT)));
-    if (signed.length === 0) return 'idle';
-    await this.broadcaster.sendAll(signed.map((attempt) => ({ ...attempt, fresh: true })));
-    return 'busy';
+    // Held kinds are left to other steps until it is time to look at the condition again.
+    const claim = await this.repository.claimQueued(Math.min(room, CLAIM_LIMIT), CLAIM_LEASE_MS, recheck ? [] : this.holds.heldKinds());
+    if (claim.requests.length === 0) return 'idle';
+    if (recheck) this.holdRecheckAt = Date.now() + HOLD_RECHECK_MS;
+    let storedAll = false;
+    try {
+      const signed = await this.signAndStore(claim);
+      storedAll = signed.requests === claim.requests.length;
+      if (signed.attempts.length === 0) return 'idle';
+      await this.broadcaster.sendAll(signed.attempts.map((attempt) => ({ ...attempt, fresh: true })));
+      return 'busy';
+    } finally {
+      // Whatever was neither stored nor failed (held, split, an RPC error) is free for anyone again.
+      if (!storedAll) await this.repository.releaseClaim(claim.token);
+    }
   }
 
-  private async claimAndSign(manager: EntityManager, limit: number): Promise<SignedAttempt[]> {
-    const requests = await this.repository.lockQueued(manager, limit);
-    if (requests.length === 0) return [];
+  /** The stored attempts, and how many requests they carry. */
+  private async signAndStore(claim: Claim): Promise<{ attempts: SignedAttempt[]; requests: number }> {
     const pipeline = this.config.get('pipeline');
-    const fees = capped(await this.fees.current(), pipeline.maxFeePerGasWei);
+    const market = await this.fees.current();
+    const fees = feesUnderCap(market, pipeline.maxFeePerGasWei);
     if (fees === null) {
-      this.logger.warn('network fees are above MAX_FEE_PER_GAS_GWEI; requests stay queued');
-      return [];
+      this.holds.hold('fees_above_cap', { baseFeeGwei: formatGwei(market.baseFeePerGas), capGwei: formatGwei(pipeline.maxFeePerGasWei!) });
+      return { attempts: [], requests: 0 };
     }
-    const plans = this.plan(requests, pipeline.batchMintMaxSize);
-    const gasLimits = await Promise.all(plans.map((plan) => this.estimateGas(manager, plan)));
-    const sendable = plans.flatMap((plan, i) => (gasLimits[i] === null ? [] : [{ plan, gas: gasLimits[i]! }]));
+    this.holds.release('fees_above_cap');
+    const estimates = await Promise.all(this.plan(claim.requests, pipeline.batchMintMaxSize).map((plan) => this.estimate(plan)));
+    const sendable = await this.sortOutReverts(estimates, claim.token);
+    if (sendable.length === 0) return { attempts: [], requests: 0 };
+    const attempts = await this.store(claim.token, sendable, fees, market.blockNumber);
+    return { attempts, requests: sendable.reduce((sum, { plan }) => sum + plan.requests.length, 0) };
+  }
 
+  private async store(claimToken: string, sendable: Array<{ plan: PlannedSend; gas: bigint }>, fees: Fees, head: bigint): Promise<SignedAttempt[]> {
+    const address = this.signer.address;
     const leaseStart = Date.now();
     // Reserved together, so the nonce store serves them in one round trip; handed out in
     // plan order, so older requests get lower nonces.
-    const nonces = (await Promise.all(sendable.map(() => this.nonces.reserve(this.signer.address)))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const nonces = (await Promise.all(sendable.map(() => this.nonces.reserve(address)))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     const to = this.config.get('chain').contractAddress;
     const signed = await this.signer.signAll(sendable.map(({ plan, gas }, i) => ({ nonce: nonces[i], to, data: plan.data, gas, fees })));
     const attempts: SignedAttempt[] = sendable.map(({ plan, gas }, i) => ({
@@ -103,15 +137,23 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
       fees,
       gasLimit: gas,
       purpose: 'send' as const,
+      signedAtBlock: head,
     }));
-    await this.repository.storeSigned(
-      manager,
-      attempts.map((attempt, i) => ({ attempt, requestIds: sendable[i].plan.requests.map((request) => request.id) })),
-      this.signer.address,
-    );
-    // Past the lease, reconciliation may already have recycled these nonces: storing them
-    // now could hand one nonce to two transactions. Roll back; the requests stay queued.
-    if (Date.now() - leaseStart > NONCE_LEASE_MS / 2) throw new Error('nonce lease expired before the sends were stored');
+    await this.repository.transaction(async (manager) => {
+      await this.repository.storeSigned(
+        manager,
+        attempts.map((attempt, i) => ({ attempt, requestIds: sendable[i].plan.requests.map((request) => request.id) })),
+        address,
+        claimToken,
+      );
+      // Past half the lease, reconciliation may be about to recycle these nonces: roll back,
+      // the requests stay queued and the nonces go back through reconciliation.
+      if (Date.now() - leaseStart > NONCE_LEASE_MS / 2) throw new Error('nonce lease expired before the sends were stored');
+    });
+    // The commit itself may have taken long. Reconciliation recycles only what the database
+    // did not show it twice a lease apart, so a commit that ends past the lease may have been
+    // missed: take those nonces back out of the recycled set before anyone else uses them.
+    if (Date.now() - leaseStart > NONCE_LEASE_MS) await this.nonces.withdrawRecycled(address, nonces);
     return attempts;
   }
 
@@ -121,28 +163,44 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     return [...planSends(together, batchMaxSize), ...planSends(alone, 1)];
   }
 
-  /** `null` when the call would revert: a lone request fails now, a batch is split up. */
-  private async estimateGas(manager: EntityManager, plan: PlannedSend): Promise<bigint | null> {
+  /** Gas for the call, or the revert it would meet. Any other failure (RPC) throws: the claim is released untouched. */
+  private async estimate(plan: PlannedSend): Promise<Estimate> {
     try {
-      const gas = await this.client.estimateGas({
-        account: this.signer.address,
-        to: this.config.get('chain').contractAddress,
-        data: plan.data,
-      });
-      return (gas * GAS_MARGIN_PERCENT[plan.lead.kind]) / 100n;
+      const gas = await this.client.estimateGas({ account: this.signer.address, to: this.config.get('chain').contractAddress, data: plan.data });
+      return { plan, gas: (gas * GAS_MARGIN_PERCENT[plan.lead.kind]) / 100n };
     } catch (error) {
-      if (!isRevert(error)) throw error;
-      if (plan.requests.length > 1) {
-        for (const request of plan.requests) this.sendAlone.add(request.id);
-        return null;
-      }
-      this.sendAlone.delete(plan.lead.id);
-      await this.repository.markFailed(manager, [plan.lead.id], 'TRANSACTION_REVERTED', describeRevert(error) ?? describeError(error));
-      return null;
+      if (!isRevertError(error)) throw error;
+      return { plan, revert: error };
     }
   }
-}
 
-function isRevert(error: unknown): boolean {
-  return /revert|execution reverted/i.test(describeError(error));
+  /**
+   * A revert is a request's fault only if the contract would take the call otherwise: when it
+   * is paused or the signer lacks the role, the requests stay queued behind a hold. A lone
+   * request at fault fails; a batch at fault is split so only the bad request fails.
+   */
+  private async sortOutReverts(estimates: Estimate[], claimToken: string): Promise<Array<{ plan: PlannedSend; gas: bigint }>> {
+    const sendable = estimates.flatMap((estimate) => ('gas' in estimate ? [estimate] : []));
+    for (const kind of new Set(sendable.map(({ plan }) => plan.lead.kind))) {
+      this.holds.release('contract_paused');
+      this.holds.release(kind === 'mint' ? 'minter_role_missing' : 'burner_role_missing');
+    }
+    const reverted = estimates.flatMap((estimate) => ('revert' in estimate ? [estimate] : []));
+    const blocking = new Map<string, Awaited<ReturnType<ContractConditions['blocking']>>>();
+    for (const kind of new Set(reverted.map(({ plan }) => plan.lead.kind))) blocking.set(kind, await this.conditions.blocking(kind, this.signer.address));
+    for (const { plan, revert } of reverted) {
+      const holds = blocking.get(plan.lead.kind)!;
+      if (holds.length > 0) {
+        for (const reason of holds) this.holds.hold(reason, { signer: this.signer.address });
+        continue;
+      }
+      if (plan.requests.length > 1) {
+        for (const request of plan.requests) this.sendAlone.add(request.id);
+        continue;
+      }
+      this.sendAlone.delete(plan.lead.id);
+      await this.repository.failClaimed([plan.lead.id], claimToken, 'TRANSACTION_REVERTED', describeRevert(revert) ?? describeError(revert));
+    }
+    return sendable;
+  }
 }

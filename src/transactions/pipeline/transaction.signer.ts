@@ -49,7 +49,10 @@ export class TransactionSigner implements OnModuleInit {
     }
   }
 
-  /** The custody signer's address is read once at start; a rotated signer needs a restart. */
+  /**
+   * The custody signer's address is read once at start; another signer means another
+   * `BACKEND_SIGNER_WALLET_ID` and a restart (rotating it in place is refused by custody).
+   */
   async onModuleInit(): Promise<void> {
     if (this.walletId === undefined) return;
     const address = await this.custody.activeAddress(this.walletId);

@@ -1,0 +1,64 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+
+import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
+import { AppConfigService } from '../../config/app-config.service';
+import { type BlockLink, CanonicalChain } from './canonical-chain';
+import { PipelineRepository } from './pipeline.repository';
+
+/** How long settled transactions stay watched for a reorg deeper than CONFIRMATIONS. */
+export const REORG_WATCH_MINUTES = 10;
+const MIN_WATCH_BLOCKS = 64n;
+
+/**
+ * Finality: a mined batch counts as `confirmed` once CONFIRMATIONS blocks (its own included)
+ * sit on the canonical chain; until then it is `mined`. A batch whose block hash is no
+ * longer the canonical one at its height went out with a reorg: it goes back in flight
+ * (`reorged`) with the same signed bytes, and the confirmer finds where it lands. Only a
+ * canonical hash read from the chain decides; a node that does not have the block yet (a
+ * lagging one) decides nothing.
+ */
+@Injectable()
+export class FinalityTracker {
+  private readonly logger = new Logger(FinalityTracker.name);
+  private readonly canonical: CanonicalChain;
+  private readonly confirmations: number;
+  private readonly watchBlocks: bigint;
+
+  constructor(@Inject(PUBLIC_CLIENT) client: HavenPublicClient, config: AppConfigService, private readonly repository: PipelineRepository) {
+    this.canonical = new CanonicalChain(client);
+    this.confirmations = config.get('chain').confirmations;
+    const fourTimes = 4n * BigInt(this.confirmations);
+    this.watchBlocks = fourTimes > MIN_WATCH_BLOCKS ? fourTimes : MIN_WATCH_BLOCKS;
+  }
+
+  /** Blocks below which nothing is watched any more, as of `head`. */
+  watchFrom(head: bigint): { sinceBlock: bigint; minutes: number } {
+    return { sinceBlock: head > this.watchBlocks ? head - this.watchBlocks : 0n, minutes: REORG_WATCH_MINUTES };
+  }
+
+  /** Whether a receipt `confirmations` deep is final. */
+  isFinal(confirmations: bigint): boolean {
+    return confirmations >= BigInt(this.confirmations);
+  }
+
+  async advance(head: BlockLink): Promise<void> {
+    const watched = await this.repository.includedBatches(this.watchFrom(head.number));
+    if (watched.length === 0) return;
+    const canonical = await this.canonical.hashesAt(head, watched.map((batch) => batch.blockNumber));
+    const deeper: Array<{ batchId: string; confirmations: number; final: boolean }> = [];
+    for (const batch of watched) {
+      const hash = canonical.get(batch.blockNumber);
+      if (hash === undefined) continue;
+      if (hash !== batch.blockHash) {
+        if (await this.repository.markReorged(batch.batchId, batch.blockHash)) {
+          this.logger.warn({ batchId: batch.batchId, block: batch.blockNumber.toString(), was: batch.status }, 'block reorged out; transaction back in flight');
+        }
+        continue;
+      }
+      if (batch.status !== 'mined') continue;
+      const confirmations = head.number - batch.blockNumber + 1n;
+      deeper.push({ batchId: batch.batchId, confirmations: Number(confirmations), final: this.isFinal(confirmations) });
+    }
+    await this.repository.updateConfirmations(deeper);
+  }
+}
