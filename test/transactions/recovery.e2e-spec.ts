@@ -120,7 +120,9 @@ describe('known failure modes of today’s relayers', () => {
   });
 
   it('recovers by itself from a Redis counter set behind the chain', async () => {
-    testApp = await startTestApp({ extraModules: [TransactionsModule] });
+    // Blocks keep coming, as on any live chain: whose transaction took a nonce is only
+    // concluded from polls spanning several blocks.
+    testApp = await startTestApp({ extraModules: [TransactionsModule], chain: { blockTime: 1 } });
     const first = await insert(newAddress());
     const sent = await waitFor(first, (row) => row.status === 'confirmed');
     const redis = new Redis(TEST_REDIS_URL, { keyPrefix: testApp.config.redis.keyPrefix });

@@ -1,8 +1,12 @@
-/** Consecutive successful polls that must all find none of a batch's hashes. */
+/** Successful polls that must all find none of a batch's hashes. */
 const MIN_POLLS = 3;
+/** Blocks those polls must span: a node that has counted a block's nonces but not yet indexed its receipts catches up. */
+const MIN_BLOCKS = 2n;
 
 interface Observation {
   polls: number;
+  firstHead: bigint;
+  lastHead: bigint;
   /** Head at the last search for the transaction that took the nonce. */
   searchedAt?: bigint;
 }
@@ -10,16 +14,17 @@ interface Observation {
 /**
  * Evidence that the chain passed a batch's nonce without any of its transactions: the nonce
  * is mined, and the node answered `null` (successfully) for every attempt's receipt and
- * transaction, poll after poll. A failed lookup adds nothing; a node that knows any attempt
- * wipes the evidence. Evidence only prompts the search for the transaction that took the
- * nonce (once per new head); it never re-queues anything by itself.
+ * transaction, on several polls spanning several blocks. A failed lookup adds nothing; a
+ * node that knows any attempt wipes the evidence. Evidence only prompts the search for the
+ * transaction that took the nonce (once per new head); it never re-queues anything by itself.
  */
 export class AbsenceEvidence {
   private readonly observed = new Map<string, Observation>();
 
-  observe(batchId: string): void {
+  observe(batchId: string, head: bigint): void {
     const seen = this.observed.get(batchId);
-    this.observed.set(batchId, { ...seen, polls: (seen?.polls ?? 0) + 1 });
+    if (seen === undefined) this.observed.set(batchId, { polls: 1, firstHead: head, lastHead: head });
+    else this.observed.set(batchId, { ...seen, polls: seen.polls + 1, lastHead: head > seen.lastHead ? head : seen.lastHead });
   }
 
   forget(batchId: string): void {
@@ -29,7 +34,7 @@ export class AbsenceEvidence {
   /** Whether to search the chain for the nonce's taker at `head`; records that it will. */
   shouldSearch(batchId: string, head: bigint): boolean {
     const seen = this.observed.get(batchId);
-    if (seen === undefined || seen.polls < MIN_POLLS) return false;
+    if (seen === undefined || seen.polls < MIN_POLLS || seen.lastHead - seen.firstHead < MIN_BLOCKS) return false;
     if (seen.searchedAt !== undefined && seen.searchedAt >= head) return false;
     seen.searchedAt = head;
     return true;

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Hex } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { AppConfigService } from '../../config/app-config.service';
@@ -42,23 +43,20 @@ export class FinalityTracker {
   }
 
   async advance(head: BlockLink): Promise<void> {
-    const watched = await this.repository.includedBatches(this.watchFrom(head.number));
+    const watched = await this.repository.watchedBlocks(this.watchFrom(head.number));
     if (watched.length === 0) return;
-    const canonical = await this.canonical.hashesAt(head, watched.map((batch) => batch.blockNumber));
-    const deeper: Array<{ batchId: string; confirmations: number; final: boolean }> = [];
-    for (const batch of watched) {
-      const hash = canonical.get(batch.blockNumber);
+    const canonical = await this.canonical.hashesAt(head, watched.map((block) => block.number));
+    const deepening: Hex[] = [];
+    for (const block of watched) {
+      const hash = canonical.get(block.number);
       if (hash === undefined) continue;
-      if (hash !== batch.blockHash) {
-        if (await this.repository.markReorged(batch.batchId, batch.blockHash)) {
-          this.logger.warn({ batchId: batch.batchId, block: batch.blockNumber.toString(), was: batch.status }, 'block reorged out; transaction back in flight');
-        }
+      if (hash === block.hash) {
+        if (block.holdsMined) deepening.push(block.hash);
         continue;
       }
-      if (batch.status !== 'mined') continue;
-      const confirmations = head.number - batch.blockNumber + 1n;
-      deeper.push({ batchId: batch.batchId, confirmations: Number(confirmations), final: this.isFinal(confirmations) });
+      const moved = await this.repository.markReorged(block.hash);
+      if (moved.length > 0) this.logger.warn({ block: block.number.toString(), was: block.hash, now: hash, batches: moved }, 'block reorged out; its transactions are back in flight');
     }
-    await this.repository.updateConfirmations(deeper);
+    await this.repository.deepen(deepening, head.number, this.confirmations);
   }
 }

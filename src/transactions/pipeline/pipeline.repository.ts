@@ -39,13 +39,12 @@ export interface UnfinishedBatch {
   lastAttemptAt: Date;
 }
 
-/** A batch some block holds (or held): watched until final, and for reorgs after. */
-export interface IncludedBatch {
-  batchId: string;
-  status: 'mined' | 'confirmed' | 'failed';
-  txHash: Hex;
-  blockNumber: bigint;
-  blockHash: Hex;
+/** A block holding some of our batches: watched until they are final, and for reorgs after. */
+export interface WatchedBlock {
+  number: bigint;
+  hash: Hex;
+  /** Whether any batch in it still waits for confirmations. */
+  holdsMined: boolean;
 }
 
 export interface ReceiptFacts {
@@ -274,38 +273,42 @@ export class PipelineRepository {
     });
   }
 
-  /** Confirmation counts of batches still `mined`, as the head grows; `final` ones become `confirmed`. */
-  async updateConfirmations(items: Array<{ batchId: string; confirmations: number; final: boolean }>): Promise<void> {
-    if (items.length === 0) return;
+  /**
+   * As the head grows: the confirmations of `mined` batches in `blocks` (canonical hashes,
+   * just checked), and `confirmed` for those `finalDepth` deep. One statement for all.
+   */
+  async deepen(blocks: readonly Hex[], head: bigint, finalDepth: number): Promise<void> {
+    if (blocks.length === 0) return;
     await this.dataSource.query(
-      `UPDATE transactions t SET confirmations = s.confirmations, updated_at = now(),
-              status = CASE WHEN s.final THEN 'confirmed' ELSE t.status END,
-              confirmed_at = CASE WHEN s.final THEN now() ELSE NULL END
-         FROM unnest($1::uuid[], $2::int[], $3::boolean[]) AS s(batch_id, confirmations, final)
-        WHERE t.batch_id = s.batch_id AND t.status = 'mined'`,
-      [items.map((item) => item.batchId), items.map((item) => item.confirmations), items.map((item) => item.final)],
+      `UPDATE transactions SET confirmations = ($2::bigint - block_number + 1)::int, updated_at = now(),
+              status = CASE WHEN $2::bigint - block_number + 1 >= $3 THEN 'confirmed' ELSE status END,
+              confirmed_at = CASE WHEN $2::bigint - block_number + 1 >= $3 THEN now() ELSE NULL END
+        WHERE status = 'mined' AND block_hash = ANY($1::char(66)[])`,
+      [blocks, head.toString(), finalDepth],
     );
   }
 
   /**
-   * The block holding the batch left the chain: every attempt of it may land again, so all
-   * go back to in flight with their signed bytes, and the requests say `reorged`.
+   * A block left the chain: every batch it held goes back in flight. All their attempts may
+   * land again, so all go back to live with their signed bytes, and the requests say
+   * `reorged`. Returns the batches moved.
    */
-  async markReorged(batchId: string, staleBlockHash: Hex): Promise<boolean> {
+  async markReorged(staleBlockHash: Hex): Promise<string[]> {
     return this.transaction(async (manager) => {
-      const [, count] = (await manager.query(
+      const [rows] = (await manager.query(
         `UPDATE transactions SET status = 'reorged', block_number = NULL, block_hash = NULL, confirmations = NULL,
                 gas_used = NULL, effective_gas_price = NULL, confirmed_at = NULL, error_code = NULL, error_message = NULL,
                 reorg_count = reorg_count + 1, updated_at = now()
-          WHERE batch_id = $1 AND block_hash = $2 AND status IN ('mined', 'confirmed', 'failed')`,
-        [batchId, staleBlockHash],
-      )) as [unknown, number];
-      if (count === 0) return false;
+          WHERE block_hash = $1 AND status IN ('mined', 'confirmed', 'failed')
+          RETURNING batch_id`,
+        [staleBlockHash],
+      )) as [Array<{ batch_id: string }>, number];
+      const batchIds = [...new Set(rows.map((row) => row.batch_id))];
       await manager.query(
-        `UPDATE transaction_attempts SET status = 'submitted' WHERE transaction_id = $1 AND status IN ('mined', 'replaced')`,
-        [batchId],
+        `UPDATE transaction_attempts SET status = 'submitted' WHERE transaction_id = ANY($1::uuid[]) AND status IN ('mined', 'replaced')`,
+        [batchIds],
       );
-      return true;
+      return batchIds;
     });
   }
 
@@ -353,20 +356,20 @@ export class PipelineRepository {
   }
 
   /**
-   * Batches a block holds that may still be reorged out: every `mined` one, and those settled
-   * in the last `watch.minutes` at or above block `watch.sinceBlock`.
+   * Blocks holding batches that may still be reorged out: every `mined` batch's, and those of
+   * batches settled in the last `watch.minutes` at or above block `watch.sinceBlock`. One row
+   * per block, however many transactions it holds.
    */
-  async includedBatches(watch: { sinceBlock: bigint; minutes: number }): Promise<IncludedBatch[]> {
-    const rows: Array<{ batch_id: string; status: IncludedBatch['status']; tx_hash: Hex; block_number: string; block_hash: Hex }> =
-      await this.dataSource.query(
-        `SELECT batch_id, status, tx_hash, block_number, block_hash FROM transactions
-          WHERE id = batch_id AND block_hash IS NOT NULL
-            AND (status = 'mined' OR (status IN ('confirmed', 'failed') AND block_number >= $1
-                                      AND updated_at > now() - make_interval(mins => $2)))
-          ORDER BY block_number`,
-        [watch.sinceBlock.toString(), watch.minutes],
-      );
-    return rows.map((row) => ({ batchId: row.batch_id, status: row.status, txHash: row.tx_hash, blockNumber: BigInt(row.block_number), blockHash: row.block_hash }));
+  async watchedBlocks(watch: { sinceBlock: bigint; minutes: number }): Promise<WatchedBlock[]> {
+    const rows: Array<{ block_number: string; block_hash: Hex; mined: boolean }> = await this.dataSource.query(
+      `SELECT block_number, block_hash, bool_or(status = 'mined') AS mined FROM transactions
+        WHERE block_hash IS NOT NULL
+          AND (status = 'mined' OR (status IN ('confirmed', 'failed') AND block_number >= $1
+                                    AND updated_at > now() - make_interval(mins => $2)))
+        GROUP BY block_number, block_hash ORDER BY block_number`,
+      [watch.sinceBlock.toString(), watch.minutes],
+    );
+    return rows.map((row) => ({ number: BigInt(row.block_number), hash: row.block_hash, holdsMined: row.mined }));
   }
 
   /** Whether anything is in flight or still watched for reorgs: the confirmer's only reason to ask the chain. */

@@ -15,6 +15,8 @@ import { describeError, isRevertError } from './send-error.classifier';
 const POLL_MS = 500;
 /** Reverts that say nothing about the requests: the contract refused everyone. */
 const GLOBAL_REVERT = /^(EnforcedPause|AccessControlUnauthorizedAccount)\(/;
+/** Searches for a nonce's taker per wallet per poll; each is a handful of sequential reads, and the poll must stay short. */
+const MAX_SEARCHES_PER_POLL = 16;
 /** Lock name for the one instance that tracks finality for every wallet. */
 const FINALITY_ROLE = 'finality';
 
@@ -112,12 +114,16 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     if (batches.length === 0) return;
     const candidates = attempts.filter((attempt) => batches.some((batch) => batch.batchId === attempt.batchId));
     const known = new Map(await Promise.all(candidates.map(async (attempt) => [attempt.hash, await transactionOf(this.client, attempt.hash)] as const)));
+    let searches = 0;
     for (const batch of batches) {
       const own = candidates.filter((attempt) => attempt.batchId === batch.batchId);
       const lookups = own.map((attempt) => known.get(attempt.hash)!);
       if (lookups.some((lookup) => lookup.state === 'found')) this.evidence.forget(batch.batchId);
-      else if (lookups.every((lookup) => lookup.state === 'absent')) this.evidence.observe(batch.batchId);
-      if (this.evidence.shouldSearch(batch.batchId, head.number)) await this.settleForeignNonce(sender, batch, own, head);
+      else if (lookups.every((lookup) => lookup.state === 'absent')) this.evidence.observe(batch.batchId, head.number);
+      if (searches < MAX_SEARCHES_PER_POLL && this.evidence.shouldSearch(batch.batchId, head.number)) {
+        searches++;
+        await this.settleForeignNonce(sender, batch, own, head);
+      }
     }
   }
 
