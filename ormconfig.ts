@@ -6,7 +6,7 @@
  */
 import { DataSource } from 'typeorm';
 
-import { dataSourceOptions, MIGRATION_TIMEOUTS } from './src/database/data-source.options';
+import { dataSourceOptions, ENTITIES_GLOB, MIGRATION_TIMEOUTS } from './src/database/data-source.options';
 
 function poolSizeFromEnv(raw: string | undefined): number {
   const value = Number(raw ?? 20);
@@ -20,5 +20,9 @@ if (!url) {
 }
 
 export { dataSourceOptions };
-// The CLI only migrates (run, revert, generate): it runs under the migration timeouts.
-export default new DataSource(dataSourceOptions(url, poolSizeFromEnv(process.env.DATABASE_POOL_SIZE), MIGRATION_TIMEOUTS));
+// The CLI only migrates (run, revert, generate): it runs under the migration timeouts, and
+// loads every entity so that `migration:generate` can compare them with the schema.
+export default new DataSource({
+  ...dataSourceOptions(url, poolSizeFromEnv(process.env.DATABASE_POOL_SIZE), MIGRATION_TIMEOUTS),
+  entities: [ENTITIES_GLOB],
+});

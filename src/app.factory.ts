@@ -5,8 +5,10 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
+import { ADMIN_KEY_SCHEME, CLIENT_KEY_SCHEME } from './auth/api-key.decorators';
 import type { AppConfig } from './config/app-config';
 import { ValidationError } from './errors/app.errors';
+import { requestIdMiddleware } from './logging/request-id';
 
 /** Request bodies are small JSON documents; anything larger is refused before parsing. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -21,6 +23,8 @@ export async function createApp(config: AppConfig, extraModules: DynamicModule['
     { bufferLogs: true, bodyParser: false },
   );
   app.useLogger(app.get(Logger));
+  // Before the body parser: an unparsable body is answered too, and must carry the request id.
+  app.use(requestIdMiddleware);
   app.useBodyParser('json', { limit: BODY_LIMIT_BYTES });
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   app.disable('x-powered-by');
@@ -47,8 +51,8 @@ function setUpApiDocs(app: INestApplication): void {
       .setTitle('HAVEN Token backend')
       .setDescription('Mints and redeems HAVEN for partner apps; admin, health and monitoring endpoints.')
       .setVersion('1')
-      .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, 'client-key')
-      .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, 'admin-key')
+      .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, CLIENT_KEY_SCHEME)
+      .addApiKey({ type: 'apiKey', name: 'X-API-Key', in: 'header' }, ADMIN_KEY_SCHEME)
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 
 import { AdminModule } from './admin/admin.module';
 import { AlertingModule } from './alerting/alerting.module';
+import { AuthModule } from './auth/auth.module';
 import { ChainModule } from './chain/chain.module';
 import { CircuitBreakerModule } from './circuit-breaker/circuit-breaker.module';
 import type { AppConfig } from './config/app-config';
@@ -12,13 +13,17 @@ import { ErrorsModule } from './errors/errors.module';
 import { HealthModule } from './health/health.module';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { MonitoringModule } from './monitoring/monitoring.module';
+import { NonceModule } from './nonce/nonce.module';
 import { RedisModule } from './redis/redis.module';
 import { TokenModule } from './token/token.module';
 import { TransactionsModule } from './transactions/transactions.module';
 
 /**
  * The map of the service. Infrastructure first (configuration, logging, PostgreSQL,
- * Redis, the chain), then the features that stand on it.
+ * Redis, metrics, circuit breakers, the chain, errors, API keys), then the features that
+ * stand on it: custody of wallet keys, nonces, alerting, the send pipeline, monitoring,
+ * health, the client API and the admin API.
  */
 @Module({})
 export class AppModule {
@@ -34,10 +39,13 @@ export class AppModule {
         CircuitBreakerModule,
         ChainModule,
         ErrorsModule,
-        AlertingModule,
+        AuthModule,
         CustodyModule,
-        HealthModule,
+        NonceModule,
+        AlertingModule,
         TransactionsModule,
+        MonitoringModule,
+        HealthModule,
         TokenModule,
         AdminModule,
       ],

@@ -1,11 +1,15 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { AlertLog } from './alert-log.entity';
+import { AlertLogRepository } from './alert-log.repository';
 import { AlertService } from './alert.service';
 import { BreakerAlerts } from './breaker-alerts';
 
 /** Alerts persisted to `alert_logs`; breaker transitions are raised from here. */
 @Module({
-  providers: [AlertService, BreakerAlerts],
+  imports: [TypeOrmModule.forFeature([AlertLog])],
+  providers: [AlertLogRepository, AlertService, BreakerAlerts],
   exports: [AlertService],
 })
 export class AlertingModule {}

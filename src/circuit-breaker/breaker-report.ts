@@ -1,17 +1,21 @@
+import { ApiProperty } from '@nestjs/swagger';
+
 import type { BreakerState } from './breaker-state';
 import type { BreakerStatus } from './circuit-breaker.registry';
 
+const STATES: BreakerState[] = ['closed', 'open', 'half_open'];
+
 /** One breaker as `/health` and the admin API show it. */
-export interface BreakerReport {
-  state: BreakerState;
-  failure_count: number;
-  success_count: number;
-  opened_at: string | null;
-  /** When an open breaker lets the next probe through. */
-  retry_at: string | null;
-  failure_threshold: number;
-  success_threshold: number;
-  timeout_seconds: number;
+export class BreakerReport {
+  @ApiProperty({ enum: STATES }) state!: BreakerState;
+  @ApiProperty({ description: 'Failures since the breaker last closed' }) failure_count!: number;
+  @ApiProperty({ description: 'Successful probes since it went half-open' }) success_count!: number;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time' }) opened_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When an open breaker lets the next probe through' })
+  retry_at!: string | null;
+  @ApiProperty() failure_threshold!: number;
+  @ApiProperty() success_threshold!: number;
+  @ApiProperty() timeout_seconds!: number;
 }
 
 export function breakerReport({ snapshot, settings, retryAt }: BreakerStatus): BreakerReport {
@@ -25,4 +29,9 @@ export function breakerReport({ snapshot, settings, retryAt }: BreakerStatus): B
     success_threshold: settings.successThreshold,
     timeout_seconds: settings.openTimeoutMs / 1000,
   };
+}
+
+/** Every breaker by name, as `/health` and the admin API list them. */
+export function breakerReports(statuses: readonly BreakerStatus[]): Record<string, BreakerReport> {
+  return Object.fromEntries(statuses.map((status) => [status.name, breakerReport(status)]));
 }

@@ -27,7 +27,7 @@ function problemsOf(action: () => unknown): Map<string, string> {
 }
 
 describe('configuration', () => {
-  it('reads the seed template variables into typed settings with the seed defaults', () => {
+  it('reads the production template variables into typed settings with their documented defaults', () => {
     const config = loadConfig({ ...completeEnv, ENVIRONMENT: 'production', LOG_LEVEL: 'INFO', PORT: '8000', WORKERS: '4' });
 
     expect(config.environment).toBe('production');
@@ -120,7 +120,7 @@ describe('configuration', () => {
     expect([...problemsOf(() => loadConfig({ ...withoutRedis, WORKERS: '2' })).keys()]).toEqual(['WORKERS']);
   });
 
-  it('gives every breaker the spec defaults, overridable for all breakers or for one', () => {
+  it('gives every breaker the documented defaults, overridable for all breakers or for one', () => {
     expect(loadConfig(completeEnv).circuitBreakers.blockchain).toEqual({ failureThreshold: 5, successThreshold: 2, openTimeoutMs: 30_000 });
 
     const config = loadConfig({

@@ -1,11 +1,10 @@
 import { isAddress } from 'viem';
 import { z } from 'zod';
 
-import { WALLET_ID_PATTERN, WALLET_ID_RULE } from '../common/wallet-id';
+import { WALLET_ID_PATTERN, WALLET_ID_RULE } from '../common/ids';
 
 /**
- * The environment variables the service reads, by their exact names from the seed's
- * "Production Environment Variables Template", plus the few this implementation adds.
+ * The environment variables the service reads, each documented in `.env.example`.
  * Every field is optional here: presence is decided per environment in `loadConfig`,
  * because development fills the gaps with embedded services.
  */

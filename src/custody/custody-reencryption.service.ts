@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
 
 import { WalletAuditService } from './audit/wallet-audit.service';
 import { KeyVault } from './crypto/key-vault';
+import { WalletCustodyRepository } from './wallet-custody.repository';
 import { WalletCustodyService } from './wallet-custody.service';
 
 export interface ReencryptionSummary {
@@ -26,7 +25,7 @@ export class CustodyReencryption {
   private readonly logger = new Logger(CustodyReencryption.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly wallets: WalletCustodyRepository,
     private readonly vault: KeyVault,
     private readonly custody: WalletCustodyService,
     private readonly audit: WalletAuditService,
@@ -38,22 +37,18 @@ export class CustodyReencryption {
     await this.audit.record({ ...ACTOR, walletId: null, action: 'reencrypt_started', severity: 'MEDIUM', details: { target_version: summary.targetVersion } });
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const rows = (await this.dataSource.query(
-        `SELECT id, wallet_id, key_version, encryption_scheme FROM wallet_custody
-          WHERE (key_version <> $1 OR encryption_scheme <> $2) AND id > $3 ORDER BY id LIMIT $4`,
-        [summary.targetVersion, scheme, after, BATCH],
-      )) as Array<{ id: string; wallet_id: string; key_version: number; encryption_scheme: string }>;
+      const rows = await this.wallets.notSealedUnder(summary.targetVersion, scheme, after, BATCH);
       for (const row of rows) {
         try {
-          await this.dataSource.transaction(async (manager) => {
+          await this.wallets.transaction(async (manager) => {
             if ((await this.custody.reseal(manager, row.id)) !== 'resealed') return;
             await this.audit.record(
               {
                 ...ACTOR,
-                walletId: row.wallet_id,
+                walletId: row.walletId,
                 action: 'key_reencrypted',
                 severity: 'HIGH',
-                details: { row_id: row.id, from: `${row.encryption_scheme}:${row.key_version}`, to: `${scheme}:${summary.targetVersion}` },
+                details: { row_id: row.id, from: `${row.encryptionScheme}:${row.keyVersion}`, to: `${scheme}:${summary.targetVersion}` },
               },
               manager,
             );
@@ -61,8 +56,8 @@ export class CustodyReencryption {
           });
         } catch (error) {
           summary.failed.push(row.id);
-          this.logger.error({ rowId: row.id, walletId: row.wallet_id, error: (error as Error).name }, 'wallet key could not be re-encrypted');
-          await this.audit.record({ ...ACTOR, walletId: row.wallet_id, action: 'key_reencrypt_failed', severity: 'CRITICAL', details: { row_id: row.id } });
+          this.logger.error({ rowId: row.id, walletId: row.walletId, error: (error as Error).name }, 'wallet key could not be re-encrypted');
+          await this.audit.record({ ...ACTOR, walletId: row.walletId, action: 'key_reencrypt_failed', severity: 'CRITICAL', details: { row_id: row.id } });
         }
       }
       if (rows.length < BATCH) break;

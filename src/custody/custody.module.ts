@@ -5,12 +5,15 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
 import { CircuitBreakerRegistry } from '../circuit-breaker/circuit-breaker.registry';
 import { AppConfigService } from '../config/app-config.service';
+import { WalletAuditLogRepository } from './audit/wallet-audit-log.repository';
 import { WalletAuditService } from './audit/wallet-audit.service';
 import { FernetKeyring } from './crypto/fernet';
 import { FERNET_KEYRING, KeyVault, KMS_ENVELOPE } from './crypto/key-vault';
 import { isKmsOutage, KmsEnvelope } from './crypto/kms-envelope';
 import { CustodyReencryption } from './custody-reencryption.service';
+import { WalletAuditLog } from './wallet-audit-log.entity';
 import { WalletCustody } from './wallet-custody.entity';
+import { WalletCustodyRepository } from './wallet-custody.repository';
 import { WalletCustodyService } from './wallet-custody.service';
 
 /** A KMS call that has not answered in this long counts as failed (and against the breaker). */
@@ -19,9 +22,12 @@ const KMS_TIMEOUT_MS = 5_000;
 /**
  * Custodial wallets and their audit trail. Keys are sealed with Fernet
  * (`WALLET_ENCRYPTION_KEY`) or, with `KMS_ENABLED`, by KMS envelope encryption.
+ * Owns `wallet_custody` and `wallet_audit_logs`, a repository each: the trail is an aggregate
+ * of its own (one hash chain over every row, appended under one lock, rows that name no
+ * wallet), yet a custody change and its audit entry commit in one transaction given to both.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([WalletCustody]), CircuitBreakerModule],
+  imports: [TypeOrmModule.forFeature([WalletAuditLog, WalletCustody]), CircuitBreakerModule],
   providers: [
     { provide: FERNET_KEYRING, inject: [AppConfigService], useFactory: (config: AppConfigService) => new FernetKeyring(config.get('security').walletEncryptionKeys) },
     {
@@ -41,7 +47,9 @@ const KMS_TIMEOUT_MS = 5_000;
       },
     },
     KeyVault,
+    WalletAuditLogRepository,
     WalletAuditService,
+    WalletCustodyRepository,
     WalletCustodyService,
     CustodyReencryption,
   ],

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { type Address, getAddress, type Hex } from 'viem';
 import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
 
@@ -10,7 +9,8 @@ import type { JsonObject } from '../database/json-object.type';
 import { type AuditActor, WalletAuditService } from './audit/wallet-audit.service';
 import { KeyDecryptionError, SignerWalletInUseError, WalletAlreadyExistsError, WalletNotFoundError, WalletRevokedError } from './custody.errors';
 import { KeyVault, type SealedKey } from './crypto/key-vault';
-import type { WalletStatus } from './wallet-custody.entity';
+import type { WalletCustody, WalletStatus } from './wallet-custody.entity';
+import { WalletCustodyRepository } from './wallet-custody.repository';
 
 /** A custodial wallet as the API shows it: never the key, sealed or not. */
 export interface WalletView {
@@ -30,21 +30,6 @@ export interface WalletDetails extends WalletView {
   history: WalletView[];
 }
 
-interface CustodyRow {
-  id: string;
-  wallet_id: string;
-  wallet_address: string;
-  encrypted_private_key: string;
-  encryption_scheme: 'fernet' | 'kms';
-  key_version: number;
-  encrypted_data_key: string | null;
-  status: WalletStatus;
-  metadata: unknown;
-  created_at: Date;
-  rotated_at: Date | null;
-  revoked_at: Date | null;
-}
-
 const UNIQUE_VIOLATION = '23505';
 
 /**
@@ -60,7 +45,7 @@ export class WalletCustodyService {
   private readonly signerWalletId?: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly wallets: WalletCustodyRepository,
     private readonly vault: KeyVault,
     private readonly audit: WalletAuditService,
     config: AppConfigService,
@@ -71,9 +56,9 @@ export class WalletCustodyService {
   async create(walletId: string, metadata: JsonObject, actor: AuditActor): Promise<WalletView> {
     const sealed = await this.newKeypair(walletId);
     try {
-      return await this.dataSource.transaction(async (manager) => {
+      return await this.wallets.transaction(async (manager) => {
         const row = await this.insert(manager, walletId, sealed, metadata);
-        await this.audit.record({ ...actor, walletId, action: 'wallet_created', severity: 'MEDIUM', details: { address: row.wallet_address } }, manager);
+        await this.audit.record({ ...actor, walletId, action: 'wallet_created', severity: 'MEDIUM', details: { address: row.walletAddress } }, manager);
         return view(row);
       });
     } catch (error) {
@@ -87,22 +72,14 @@ export class WalletCustodyService {
 
   /** The wallet's current row (active, else the latest) with its earlier keys. */
   async get(walletId: string, actor: AuditActor): Promise<WalletDetails> {
-    const rows = await this.rowsOf(walletId);
+    const rows = await this.wallets.rowsOf(walletId);
     await this.audit.record({ ...actor, walletId, action: 'wallet_viewed', severity: 'LOW', details: { found: rows.length > 0 } });
     if (rows.length === 0) throw new WalletNotFoundError(walletId);
     return detailsOf(rows);
   }
 
   async list(query: { status?: WalletStatus; limit: number; offset: number }, actor: AuditActor): Promise<{ items: WalletView[]; total: number }> {
-    const where = `($1::varchar IS NULL OR status = $1)`;
-    const [rows, [{ total }]] = await Promise.all([
-      this.dataSource.query(`SELECT * FROM wallet_custody WHERE ${where} ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`, [
-        query.status ?? null,
-        query.limit,
-        query.offset,
-      ]) as Promise<CustodyRow[]>,
-      this.dataSource.query(`SELECT count(*)::int AS total FROM wallet_custody WHERE ${where}`, [query.status ?? null]) as Promise<[{ total: number }]>,
-    ]);
+    const { rows, total } = await this.wallets.page(query);
     await this.audit.record({ ...actor, walletId: null, action: 'wallets_listed', severity: 'LOW', details: { status: query.status ?? null, count: rows.length } });
     return { items: rows.map(view), total };
   }
@@ -111,35 +88,33 @@ export class WalletCustodyService {
   async rotate(walletId: string, actor: AuditActor): Promise<WalletDetails> {
     await this.refuseIfSigner(walletId, 'rotate', actor);
     const sealed = await this.newKeypair(walletId);
-    await this.dataSource.transaction(async (manager) => {
+    await this.wallets.transaction(async (manager) => {
       const active = await this.lockActive(manager, walletId);
-      await manager.query(`UPDATE wallet_custody SET status = 'rotated', rotated_at = now(), updated_at = now() WHERE id = $1`, [active.id]);
-      const row = await this.insert(manager, walletId, sealed, active.metadata as JsonObject);
+      await this.wallets.retire(manager, active.id, 'rotated');
+      const row = await this.insert(manager, walletId, sealed, active.metadata);
       await this.audit.record(
-        { ...actor, walletId, action: 'wallet_rotated', severity: 'HIGH', details: { previous_address: active.wallet_address, address: row.wallet_address } },
+        { ...actor, walletId, action: 'wallet_rotated', severity: 'HIGH', details: { previous_address: active.walletAddress, address: row.walletAddress } },
         manager,
       );
     });
-    return detailsOf(await this.rowsOf(walletId));
+    return detailsOf(await this.wallets.rowsOf(walletId));
   }
 
   /** The key is never used again; the row stays for the record. Not the signer's. */
   async revoke(walletId: string, actor: AuditActor): Promise<WalletDetails> {
     await this.refuseIfSigner(walletId, 'revoke', actor);
-    await this.dataSource.transaction(async (manager) => {
+    await this.wallets.transaction(async (manager) => {
       const active = await this.lockActive(manager, walletId);
-      await manager.query(`UPDATE wallet_custody SET status = 'revoked', revoked_at = now(), updated_at = now() WHERE id = $1`, [active.id]);
-      await this.audit.record({ ...actor, walletId, action: 'wallet_revoked', severity: 'HIGH', details: { address: active.wallet_address } }, manager);
+      await this.wallets.retire(manager, active.id, 'revoked');
+      await this.audit.record({ ...actor, walletId, action: 'wallet_revoked', severity: 'HIGH', details: { address: active.walletAddress } }, manager);
     });
-    return detailsOf(await this.rowsOf(walletId));
+    return detailsOf(await this.wallets.rowsOf(walletId));
   }
 
   /** The active wallet's address, for requests that name a user but no address. */
   async activeAddress(walletId: string): Promise<Address | null> {
-    const [row] = (await this.dataSource.query(`SELECT wallet_address FROM wallet_custody WHERE wallet_id = $1 AND status = 'active'`, [
-      walletId,
-    ])) as Array<{ wallet_address: string }>;
-    return row === undefined ? null : getAddress(row.wallet_address);
+    const address = await this.wallets.activeAddress(walletId);
+    return address === null ? null : getAddress(address);
   }
 
   /**
@@ -149,11 +124,11 @@ export class WalletCustodyService {
    */
   async withSigner<T>(walletId: string, actor: AuditActor, purpose: string, sign: (account: PrivateKeyAccount) => Promise<T>): Promise<T> {
     const row = await this.activeRow(walletId);
-    await this.audit.record({ ...actor, walletId, action: 'private_key_decrypted', severity: 'HIGH', details: { purpose, address: row.wallet_address } });
+    await this.audit.record({ ...actor, walletId, action: 'private_key_decrypted', severity: 'HIGH', details: { purpose, address: row.walletAddress } });
     const key = await this.open(row);
     try {
       const account = privateKeyToAccount(`0x${key.toString('hex')}` as Hex);
-      if (account.address.toLowerCase() !== row.wallet_address.toLowerCase()) throw new KeyDecryptionError(walletId, 'key does not match the address');
+      if (account.address.toLowerCase() !== row.walletAddress.toLowerCase()) throw new KeyDecryptionError(walletId, 'key does not match the address');
       // The hex string viem needs cannot be wiped (JS strings are immutable); it is dropped with the account.
       return await sign(account);
     } finally {
@@ -163,16 +138,11 @@ export class WalletCustodyService {
 
   /** Reads the key sealed in `row` and seals it again under the current key; for custody:reencrypt. */
   async reseal(manager: EntityManager, rowId: string): Promise<'resealed' | 'current'> {
-    const [row] = (await manager.query(`SELECT * FROM wallet_custody WHERE id = $1 FOR UPDATE`, [rowId])) as CustodyRow[];
-    if (row === undefined || this.vault.isCurrent(sealedOf(row))) return 'current';
+    const row = await this.wallets.lockById(manager, rowId);
+    if (row === null || this.vault.isCurrent(row)) return 'current';
     const key = await this.open(row);
     try {
-      const sealed = await this.vault.seal(key, row.wallet_id);
-      await manager.query(
-        `UPDATE wallet_custody SET encrypted_private_key = $2, encryption_scheme = $3, key_version = $4, encrypted_data_key = $5, updated_at = now()
-          WHERE id = $1`,
-        [row.id, sealed.encryptedPrivateKey, sealed.encryptionScheme, sealed.keyVersion, sealed.encryptedDataKey],
-      );
+      await this.wallets.updateSealedKey(manager, row.id, await this.vault.seal(key, row.walletId));
       return 'resealed';
     } finally {
       key.fill(0);
@@ -201,66 +171,53 @@ export class WalletCustodyService {
     }
   }
 
-  private async insert(manager: EntityManager, walletId: string, sealed: SealedKey & { address: Address }, metadata: JsonObject): Promise<CustodyRow> {
-    const [row] = (await manager.query(
-      `INSERT INTO wallet_custody (wallet_id, wallet_address, encrypted_private_key, encryption_scheme, key_version, encrypted_data_key, status, metadata)
-       VALUES ($1, $2, $3, $4, $5, $6, 'active', $7) RETURNING *`,
-      [walletId, sealed.address.toLowerCase(), sealed.encryptedPrivateKey, sealed.encryptionScheme, sealed.keyVersion, sealed.encryptedDataKey, metadata],
-    )) as CustodyRow[];
-    return row;
+  private insert(manager: EntityManager, walletId: string, sealed: SealedKey & { address: Address }, metadata: JsonObject): Promise<WalletCustody> {
+    const { encryptedPrivateKey, encryptionScheme, keyVersion, encryptedDataKey } = sealed;
+    return this.wallets.insertActive(manager, {
+      walletId,
+      walletAddress: sealed.address.toLowerCase(),
+      encryptedPrivateKey,
+      encryptionScheme,
+      keyVersion,
+      encryptedDataKey,
+      metadata,
+    });
   }
 
-  private async open(row: CustodyRow): Promise<Buffer> {
+  private async open(row: WalletCustody): Promise<Buffer> {
     try {
-      const key = await this.vault.open(sealedOf(row), row.wallet_id);
+      const key = await this.vault.open(row, row.walletId);
       // Keys written by the Python backend are hex text (with or without 0x), not raw bytes.
-      return key.length === 32 ? key : hexText(key, row.wallet_id);
+      return key.length === 32 ? key : hexText(key, row.walletId);
     } catch (error) {
       const open = findOpenBreaker(error);
       if (open) throw open;
       if (error instanceof KeyDecryptionError) throw error;
-      this.logger.error({ walletId: row.wallet_id, scheme: row.encryption_scheme, error: (error as Error).name }, 'wallet key could not be opened');
-      throw new KeyDecryptionError(row.wallet_id, (error as Error).name);
+      this.logger.error({ walletId: row.walletId, scheme: row.encryptionScheme, error: (error as Error).name }, 'wallet key could not be opened');
+      throw new KeyDecryptionError(row.walletId, (error as Error).name);
     }
   }
 
-  private async activeRow(walletId: string): Promise<CustodyRow> {
-    return activeOf(walletId, await this.rowsOf(walletId));
+  private async activeRow(walletId: string): Promise<WalletCustody> {
+    return activeOf(walletId, await this.wallets.rowsOf(walletId));
   }
 
   /** The active row, with every row of the wallet locked, so two rotations cannot interleave. */
-  private async lockActive(manager: EntityManager, walletId: string): Promise<CustodyRow> {
-    return activeOf(walletId, await this.rowsOf(walletId, { manager, forUpdate: true }));
-  }
-
-  /** Newest first, the active row (if any) at the head. */
-  private async rowsOf(walletId: string, options: { manager?: EntityManager; forUpdate?: boolean } = {}): Promise<CustodyRow[]> {
-    return (options.manager ?? this.dataSource).query(
-      `SELECT * FROM wallet_custody WHERE wallet_id = $1 ORDER BY (status = 'active') DESC, created_at DESC, id${options.forUpdate ? ' FOR UPDATE' : ''}`,
-      [walletId],
-    ) as Promise<CustodyRow[]>;
+  private async lockActive(manager: EntityManager, walletId: string): Promise<WalletCustody> {
+    return activeOf(walletId, await this.wallets.rowsOf(walletId, { manager, forUpdate: true }));
   }
 }
 
 /** The wallet's active row; a wallet whose key was revoked says so rather than "not found". */
-function activeOf(walletId: string, rows: readonly CustodyRow[]): CustodyRow {
+function activeOf(walletId: string, rows: readonly WalletCustody[]): WalletCustody {
   const active = rows.find((row) => row.status === 'active');
   if (active) return active;
   if (rows.some((row) => row.status === 'revoked')) throw new WalletRevokedError(walletId);
   throw new WalletNotFoundError(walletId);
 }
 
-function detailsOf([current, ...history]: readonly CustodyRow[]): WalletDetails {
+function detailsOf([current, ...history]: readonly WalletCustody[]): WalletDetails {
   return { ...view(current), history: history.map(view) };
-}
-
-function sealedOf(row: CustodyRow): SealedKey {
-  return {
-    encryptedPrivateKey: row.encrypted_private_key,
-    encryptionScheme: row.encryption_scheme,
-    keyVersion: row.key_version,
-    encryptedDataKey: row.encrypted_data_key,
-  };
 }
 
 function hexText(text: Buffer, walletId: string): Buffer {
@@ -270,16 +227,16 @@ function hexText(text: Buffer, walletId: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
-function view(row: CustodyRow): WalletView {
+function view(row: WalletCustody): WalletView {
   return {
-    wallet_id: row.wallet_id,
-    address: getAddress(row.wallet_address),
+    wallet_id: row.walletId,
+    address: getAddress(row.walletAddress),
     status: row.status,
-    encryption_scheme: row.encryption_scheme,
-    key_version: row.key_version,
+    encryption_scheme: row.encryptionScheme,
+    key_version: row.keyVersion,
     metadata: row.metadata,
-    created_at: row.created_at.toISOString(),
-    rotated_at: row.rotated_at?.toISOString() ?? null,
-    revoked_at: row.revoked_at?.toISOString() ?? null,
+    created_at: row.createdAt.toISOString(),
+    rotated_at: row.rotatedAt?.toISOString() ?? null,
+    revoked_at: row.revokedAt?.toISOString() ?? null,
   };
 }

@@ -1,21 +1,20 @@
 import { extname, join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 
-import { AlertLog } from '../alerting/alert-log.entity';
-import { WalletAuditLog } from '../custody/wallet-audit-log.entity';
-import { WalletCustody } from '../custody/wallet-custody.entity';
-import { ErrorLog } from '../errors/error-log.entity';
-import { TransactionAttempt } from '../transactions/transaction-attempt.entity';
-import { Transaction } from '../transactions/transaction.entity';
-
-/** Listed, not globbed: a missing entity is a compile error, not a silent empty table. */
-const ENTITIES = [AlertLog, ErrorLog, Transaction, TransactionAttempt, WalletAuditLog, WalletCustody];
-
 /**
  * `migrations/*.ts` when running from sources (swc-node, jest), `dist/migrations/*.js` when
  * compiled: this file's own extension tells which, so the two never mix.
  */
 const MIGRATIONS_GLOB = join(__dirname, '..', '..', 'migrations', `*${extname(__filename)}`);
+
+/**
+ * Every entity of the service, found by file name the same way: the `*.entity.ts` files under
+ * `src/`, or their compiled `.js`. The service never uses this: each feature module registers
+ * its own entities (`TypeOrmModule.forFeature`), and infrastructure imports no feature. Only
+ * tooling that stands outside the modules loads them all: the TypeORM CLI (`migration:generate`
+ * compares them with the schema) and the test that keeps entities and migrations in step.
+ */
+export const ENTITIES_GLOB = join(__dirname, '..', '**', `*.entity${extname(__filename)}`);
 
 /** Server-side limits set on every pooled connection; `undefined` leaves the server's own setting. */
 export interface SessionTimeouts {
@@ -37,13 +36,14 @@ export const MIGRATION_TIMEOUTS: SessionTimeouts = { idleInTransactionTimeoutMs:
  * The one set of connection options, shared by the Nest DatabaseModule, the migration
  * runner and the TypeORM CLI (`ormconfig.ts`), so they can never disagree. Every caller
  * says which timeouts it runs under: the service's (from configuration) or `MIGRATION_TIMEOUTS`.
+ * No entities: the DatabaseModule loads those its feature modules register, the CLI adds
+ * `ENTITIES_GLOB`, and migrations need none.
  */
 export function dataSourceOptions(url: string, poolSize: number, timeouts: SessionTimeouts): DataSourceOptions {
   return {
     type: 'postgres',
     url,
     applicationName: 'haven-backend',
-    entities: ENTITIES,
     migrations: [MIGRATIONS_GLOB],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',

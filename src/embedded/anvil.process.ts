@@ -2,6 +2,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
+import { delay } from '../common/delay';
+import { withTimeout } from '../common/with-timeout';
+
 export interface AnvilOptions {
   port: number;
   host?: string;
@@ -83,7 +86,7 @@ export class AnvilProcess {
         await anvil.stop();
         throw new AnvilStartError(`not ready on ${anvil.rpcUrl} within ${readyTimeoutMs} ms`, output.tail());
       }
-      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+      await delay(READY_POLL_MS);
     }
     return anvil;
   }
@@ -92,10 +95,7 @@ export class AnvilProcess {
   async stop(): Promise<void> {
     if (!running.has(this.child)) return this.exited;
     this.child.kill('SIGTERM');
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), STOP_GRACE_MS)));
-    const timedOut = await Promise.race([this.exited.then(() => false), graceOver]);
-    clearTimeout(timer);
+    const timedOut = await withTimeout(this.exited.then(() => false), STOP_GRACE_MS, true);
     if (timedOut) {
       this.child.kill('SIGKILL');
       await this.exited;

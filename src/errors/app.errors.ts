@@ -21,8 +21,8 @@ export class InvalidJsonError extends AppError {
 }
 
 /**
- * 400 rather than 413: the API promises one status for every kind of bad input (issue #3),
- * so clients branch on `error`, the stable code, not on a status only proxies also send.
+ * 400 rather than 413: the API promises one status for every kind of bad input, so clients
+ * branch on `error`, the stable code, not on a status only proxies also send.
  */
 export class PayloadTooLargeError extends AppError {
   readonly code = ErrorCode.PAYLOAD_TOO_LARGE;

@@ -1,9 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 
 import { redactSecrets } from '../common/redaction';
-import { ErrorLog } from './error-log.entity';
+import { ErrorLogRepository } from './error-log.repository';
 
 export interface ServerErrorRecord {
   errorId: string;
@@ -26,7 +24,7 @@ export interface ServerErrorRecord {
 export class ErrorLogService {
   private readonly logger = new Logger(ErrorLogService.name);
 
-  constructor(@InjectRepository(ErrorLog) private readonly errorLogs: Repository<ErrorLog>) {}
+  constructor(private readonly errorLogs: ErrorLogRepository) {}
 
   async record(entry: ServerErrorRecord): Promise<void> {
     const error = entry.error instanceof Error ? entry.error : new Error(String(entry.error));

@@ -1,4 +1,13 @@
-import { BadRequestException, HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  HttpException,
+  HttpStatus,
+  ImATeapotException,
+  NotAcceptableException,
+  NotFoundException,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
 
 import { InvalidApiKeyError } from './app.errors';
 import { ErrorCode } from './error-codes';
@@ -43,6 +52,21 @@ describe('toAppError', () => {
     expect(toAppError(new HttpException('x', HttpStatus.TOO_MANY_REQUESTS), request).code).toBe(
       ErrorCode.RATE_LIMIT_EXCEEDED,
     );
+  });
+
+  it('keeps the status of every other 4xx, with its own code or CLIENT_ERROR', () => {
+    const cases: Array<[HttpException, number, ErrorCode]> = [
+      [new ForbiddenException(), 403, ErrorCode.FORBIDDEN],
+      [new HttpException('Method Not Allowed', HttpStatus.METHOD_NOT_ALLOWED), 405, ErrorCode.METHOD_NOT_ALLOWED],
+      [new NotAcceptableException(), 406, ErrorCode.NOT_ACCEPTABLE],
+      [new UnsupportedMediaTypeException(), 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+      [new ImATeapotException(), 418, ErrorCode.CLIENT_ERROR],
+    ];
+
+    for (const [exception, status, code] of cases) {
+      const error = toAppError(exception, request);
+      expect({ status: error.status, code: error.code }).toEqual({ status, code });
+    }
   });
 
   it('hides anything unexpected behind INTERNAL_ERROR with a generic message', () => {

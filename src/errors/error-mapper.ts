@@ -11,6 +11,7 @@ import {
   RouteNotFoundError,
   ValidationError,
 } from './app.errors';
+import { ErrorCode } from './error-codes';
 
 /** Shape of the errors raised by body-parser before any Nest code runs. */
 interface BodyParserError {
@@ -21,6 +22,31 @@ interface BodyParserError {
 
 const isBodyParserError = (value: unknown): value is BodyParserError =>
   typeof value === 'object' && value !== null && typeof (value as BodyParserError).type === 'string' && 'status' in value;
+
+/** The 4xx statuses a framework error may carry that have a code of their own. */
+const CLIENT_ERRORS: Partial<Record<number, { code: ErrorCode; userMessage: string }>> = {
+  [HttpStatus.FORBIDDEN]: { code: ErrorCode.FORBIDDEN, userMessage: 'This request is not allowed.' },
+  [HttpStatus.METHOD_NOT_ALLOWED]: { code: ErrorCode.METHOD_NOT_ALLOWED, userMessage: 'This endpoint does not accept this method.' },
+  [HttpStatus.NOT_ACCEPTABLE]: { code: ErrorCode.NOT_ACCEPTABLE, userMessage: 'This endpoint cannot answer in the format requested.' },
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, userMessage: 'The request body is not in a format this endpoint reads.' },
+};
+
+/**
+ * A 4xx raised by Nest or a library rather than by the service: it keeps its status, with
+ * the code of that status, or `CLIENT_ERROR` for one without a code of its own.
+ */
+export class HttpClientError extends AppError {
+  readonly code: ErrorCode;
+
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    const known = CLIENT_ERRORS[status];
+    super(message, known?.userMessage ?? 'The request could not be served as sent.', { status });
+    this.code = known?.code ?? ErrorCode.CLIENT_ERROR;
+  }
+}
 
 /**
  * Turns anything thrown while serving a request into an `AppError` with a stable code.
@@ -49,6 +75,8 @@ export function toAppError(exception: unknown, request: { method: string; url: s
       case HttpStatus.TOO_MANY_REQUESTS:
         return new RateLimitExceededError(1);
     }
+    const status = exception.getStatus();
+    if (status >= 400 && status < 500) return new HttpClientError(status, exception.message);
   }
   return new InternalError();
 }

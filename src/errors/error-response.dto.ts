@@ -2,7 +2,7 @@ import { ApiProperty, ApiResponse } from '@nestjs/swagger';
 
 import type { ErrorCode } from './error-codes';
 
-/** The one error body of SPEC "errors", as written by AllExceptionsFilter; for the API docs. */
+/** The one error body every endpoint answers with, as written by AllExceptionsFilter; for the API docs. */
 export class ErrorResponseDto {
   @ApiProperty({ example: 'INVALID_AMOUNT', description: 'Stable code to branch on' }) error!: string;
   @ApiProperty({ example: 'Invalid amount: more than 18 decimals' }) message!: string;

@@ -4,11 +4,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AllExceptionsFilter } from './all-exceptions.filter';
 import { ErrorLog } from './error-log.entity';
+import { ErrorLogRepository } from './error-log.repository';
 import { ErrorLogService } from './error-log.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ErrorLog])],
-  providers: [ErrorLogService, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
+  providers: [ErrorLogRepository, ErrorLogService, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
   exports: [ErrorLogService],
 })
 export class ErrorsModule {}

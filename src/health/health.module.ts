@@ -4,12 +4,13 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ChainModule } from '../chain/chain.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { BlockchainHealthIndicator } from './blockchain.health';
+import { HealthReportService } from './health-report.service';
 import { HealthController } from './health.controller';
 import { RedisHealthIndicator } from './redis.health';
 
 @Module({
   imports: [TerminusModule, ChainModule, MonitoringModule],
   controllers: [HealthController],
-  providers: [BlockchainHealthIndicator, RedisHealthIndicator],
+  providers: [BlockchainHealthIndicator, HealthReportService, RedisHealthIndicator],
 })
 export class HealthModule {}

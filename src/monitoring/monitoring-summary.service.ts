@@ -4,8 +4,9 @@ import { formatGwei } from 'viem';
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../chain/chain.clients';
 import { withTimeout } from '../common/with-timeout';
 import { AppConfigService } from '../config/app-config.service';
+import { type NonceSummary, nonceSummary } from '../nonce/dto/nonce-status.dto';
 import { NonceManager } from '../nonce/nonce-manager.service';
-import { PipelineRepository } from '../transactions/pipeline/pipeline.repository';
+import { TransactionRepository } from '../transactions/transaction.repository';
 import { SendingHolds } from '../transactions/pipeline/sending-holds';
 import { TransactionSigner } from '../transactions/pipeline/transaction.signer';
 
@@ -20,16 +21,7 @@ export interface MonitoringSummary {
   /** The node's gas price; null if the chain did not answer in time (or its breaker is open). */
   gas_price_gwei: string | null;
   /** The sending wallet's nonce counter against the chain; null if either did not answer in time. */
-  nonce: {
-    address: string;
-    counter: string | null;
-    chain_pending: string;
-    /** Nonces handed out above the chain's mined count. */
-    ahead: string;
-    in_flight: number;
-    /** Reserved, yet neither stored nor recycled: a hole transactions above it wait behind. */
-    gaps: number;
-  } | null;
+  nonce: NonceSummary | null;
 }
 
 /** The numbers an operator looks at first, for `/health`; each read has its own time budget. */
@@ -37,7 +29,7 @@ export interface MonitoringSummary {
 export class MonitoringSummaryService {
   constructor(
     private readonly config: AppConfigService,
-    private readonly transactions: PipelineRepository,
+    private readonly transactions: TransactionRepository,
     private readonly nonces: NonceManager,
     private readonly signer: TransactionSigner,
     private readonly holds: SendingHolds,
@@ -57,17 +49,7 @@ export class MonitoringSummaryService {
       stuck_threshold_minutes: threshold,
       sending_held: this.holds.active().map((hold) => ({ reason: hold.reason, since: hold.since.toISOString(), details: hold.details })),
       gas_price_gwei: gasPrice === null ? null : formatGwei(gasPrice),
-      nonce:
-        nonce === null
-          ? null
-          : {
-              address: nonce.address,
-              counter: nonce.counter?.toString() ?? null,
-              chain_pending: nonce.chain.pending.toString(),
-              ahead: nonce.ahead.toString(),
-              in_flight: nonce.inFlight.length,
-              gaps: nonce.gaps.length,
-            },
+      nonce: nonce === null ? null : nonceSummary(nonce),
     };
   }
 }

@@ -3,6 +3,7 @@ import { getAddress, type Address } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../chain/chain.clients';
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
+import { delay } from '../common/delay';
 import { AppConfigService } from '../config/app-config.service';
 import { NonceError } from './nonce.errors';
 import { NONCE_STORE, type NonceStore } from './nonce.store';
@@ -79,7 +80,7 @@ export class NonceManager {
       await this.store.withLock(wallet, LOCK_TTL_MS, async () => {
         if ((await this.store.snapshot(wallet)).next === null) await this.store.initialize(wallet, await this.initialCounter(address));
       });
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, INIT_RETRY_MS));
+      if (attempt > 0) await delay(INIT_RETRY_MS);
     }
     throw new NonceError('Nonce counter could not be initialised', { address });
   }
@@ -140,7 +141,7 @@ export class NonceManager {
       const before = await this.store.snapshot(wallet);
       const candidates = this.unheld(latest, next, before.recycled, await persisted());
       if (candidates.length === 0) return [];
-      await new Promise((resolve) => setTimeout(resolve, leaseMs));
+      await delay(leaseMs);
       const stillMissing = this.unheld(latest, next, before.recycled, await persisted());
       const lost = candidates.filter((nonce) => stillMissing.includes(nonce));
       await this.store.recycle(wallet, lost);
@@ -184,7 +185,7 @@ export class NonceManager {
     const rebuilt = await this.store.withLock(wallet, LOCK_TTL_MS + leaseMs, async () => {
       const before = await this.store.snapshot(wallet);
       await this.store.clear(wallet);
-      await new Promise((resolve) => setTimeout(resolve, leaseMs));
+      await delay(leaseMs);
       const next = await this.store.initialize(wallet, await this.initialCounter(address));
       return { before: before.next, next };
     });

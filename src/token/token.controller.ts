@@ -1,12 +1,12 @@
-import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
+import { ClientApi } from '../auth/api-key.decorators';
 import { ApiErrorResponse } from '../errors/error-response.dto';
 import { MintRequestDto, RedeemRequestDto } from './dto/token-request.dto';
 import { BalanceResponseDto, TransactionResponseDto } from './dto/transaction-response.dto';
 import { TransactionIntake } from './transaction-intake.service';
-import { TransactionQueries } from './transaction-query.service';
+import { TransactionQueries } from './transaction-queries.service';
 
 const IDEMPOTENCY_HEADER = {
   name: 'Idempotency-Key',
@@ -16,10 +16,20 @@ const IDEMPOTENCY_HEADER = {
 
 const BAD_REQUEST_CODES = ['INVALID_ADDRESS', 'INVALID_AMOUNT', 'MISSING_IDEMPOTENCY_KEY', 'VALIDATION_ERROR', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const;
 
+/** Mints and redemptions are both stored, then answered 202 with the request as it stands. */
+const AcceptsRequest = (summary: string): MethodDecorator =>
+  applyDecorators(
+    HttpCode(HttpStatus.ACCEPTED),
+    ApiOperation({ summary }),
+    ApiHeader(IDEMPOTENCY_HEADER),
+    ApiAcceptedResponse({ type: TransactionResponseDto }),
+    ApiErrorResponse(HttpStatus.BAD_REQUEST, ...BAD_REQUEST_CODES),
+    ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND'),
+    ApiErrorResponse(HttpStatus.CONFLICT, 'DUPLICATE_TRANSACTION'),
+  );
+
 @ApiTags('token')
-@ApiSecurity('client-key')
-@UseGuards(ClientApiKeyGuard)
-@ApiErrorResponse(HttpStatus.UNAUTHORIZED, 'INVALID_API_KEY')
+@ClientApi()
 @Controller('api/v1/token')
 export class TokenController {
   constructor(
@@ -28,26 +38,14 @@ export class TokenController {
   ) {}
 
   @Post('mint')
-  @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Mint HAVEN to a user: stored at once, sent on chain in the background' })
-  @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiAcceptedResponse({ type: TransactionResponseDto })
-  @ApiErrorResponse(HttpStatus.BAD_REQUEST, ...BAD_REQUEST_CODES)
-  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
-  @ApiErrorResponse(HttpStatus.CONFLICT, 'DUPLICATE_TRANSACTION')
-    async mint(@Body() body: MintRequestDto, @Headers('idempotency-key') key?: string): Promise<TransactionResponseDto> {
+  @AcceptsRequest('Mint HAVEN to a user: stored at once, sent on chain in the background')
+  async mint(@Body() body: MintRequestDto, @Headers('idempotency-key') key?: string): Promise<TransactionResponseDto> {
     return TransactionResponseDto.from(await this.intake.accept('mint', { ...body, address: body.to }, key));
   }
 
   @Post('redeem')
-  @HttpCode(HttpStatus.ACCEPTED)
-  @ApiOperation({ summary: 'Redeem (burn) a user’s HAVEN: refused beyond the balance less redemptions in flight' })
-  @ApiHeader(IDEMPOTENCY_HEADER)
-  @ApiAcceptedResponse({ type: TransactionResponseDto })
-  @ApiErrorResponse(HttpStatus.BAD_REQUEST, ...BAD_REQUEST_CODES)
-  @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
-  @ApiErrorResponse(HttpStatus.CONFLICT, 'DUPLICATE_TRANSACTION')
-    @ApiErrorResponse(HttpStatus.UNPROCESSABLE_ENTITY, 'INSUFFICIENT_BALANCE')
+  @AcceptsRequest('Redeem (burn) a user’s HAVEN: refused beyond the balance less redemptions in flight')
+  @ApiErrorResponse(HttpStatus.UNPROCESSABLE_ENTITY, 'INSUFFICIENT_BALANCE')
   async redeem(@Body() body: RedeemRequestDto, @Headers('idempotency-key') key?: string): Promise<TransactionResponseDto> {
     return TransactionResponseDto.from(await this.intake.accept('burn', { ...body, address: body.from }, key));
   }

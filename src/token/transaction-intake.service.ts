@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { getAddress, isAddress, zeroAddress, type Address } from 'viem';
 
 import { HavenTokenService } from '../chain/haven-token.service';
 import { AppConfigService } from '../config/app-config.service';
 import { WalletCustodyService } from '../custody/wallet-custody.service';
-import { TransactionDispatcher } from '../transactions/transaction-dispatcher';
+import { QueuedWorkSignal } from '../transactions/queued-work.signal';
 import type { Transaction, TransactionKind } from '../transactions/transaction.entity';
+import { type NewTransaction, TransactionRepository } from '../transactions/transaction.repository';
 import { formatTokenAmount, parseTokenAmount } from './token-amount';
 import {
   DuplicateTransactionError,
@@ -15,7 +17,6 @@ import {
   MissingIdempotencyKeyError,
   WalletNotFoundError,
 } from './token.errors';
-import { type IntakeStatements, type NewRequestRow, TransactionIntakeRepository } from './transaction-intake.repository';
 
 export interface TokenRequest {
   userId: string;
@@ -38,9 +39,9 @@ export class TransactionIntake {
   constructor(
     private readonly config: AppConfigService,
     private readonly custody: WalletCustodyService,
-    private readonly dispatcher: TransactionDispatcher,
-    private readonly store: TransactionIntakeRepository,
+    private readonly queuedWork: QueuedWorkSignal,
     private readonly token: HavenTokenService,
+    private readonly transactions: TransactionRepository,
   ) {}
 
   async accept(kind: TransactionKind, request: TokenRequest, idempotencyKey: string | undefined): Promise<Transaction> {
@@ -53,18 +54,18 @@ export class TransactionIntake {
       // A retry that omits the address means the wallet the first request resolved to, even
       // if the user's custodial wallet has been rotated or revoked since. (With an address,
       // the insert's conflict check below answers a retry without this extra read.)
-      const existing = await this.store.findByKey(idempotencyKey);
+      const existing = await this.transactions.findByIdempotencyKey(idempotencyKey);
       if (existing) return sameRequestOrConflict(existing, requestHash(content(existing.address as Address)));
     }
 
     const address = given ?? (await this.custodialAddress(request.userId));
     const chainId = this.config.get('chain').chainId;
-    const newRow: NewRequestRow = { ...content(address), idempotencyKey, requestHash: requestHash(content(address)), chainId };
+    const newRow: NewTransaction = { ...content(address), idempotencyKey, requestHash: requestHash(content(address)), chainId };
     const stored =
       kind === 'burn'
-        ? await this.store.withHolderLock(address, (locked) => this.storeRedemption(locked, newRow))
-        : await storeOnce(this.store, newRow);
-    if (stored.created) this.dispatcher.notifyQueued();
+        ? await this.transactions.withHolderLock(address, (locked) => this.storeRedemption(locked, newRow))
+        : await this.storeOnce(newRow);
+    if (stored.created) this.queuedWork.notify();
     return stored.row;
   }
 
@@ -75,29 +76,29 @@ export class TransactionIntake {
   }
 
   /** Under the holder's lock, so the redemptions accepted before this one are all counted. */
-  private async storeRedemption(locked: IntakeStatements, newRow: NewRequestRow): Promise<Stored> {
+  private async storeRedemption(locked: EntityManager, newRow: NewTransaction): Promise<Stored> {
     // A concurrent retry of this very request may have been stored while we waited for the lock.
-    const existing = await locked.findByKey(newRow.idempotencyKey);
+    const existing = await this.transactions.findByIdempotencyKey(newRow.idempotencyKey, locked);
     if (existing) return { row: sameRequestOrConflict(existing, newRow.requestHash), created: false };
-    const [balance, pending] = await Promise.all([this.token.balanceOf(newRow.address), locked.pendingBurns(newRow.address)]);
+    const [balance, pending] = await Promise.all([this.token.balanceOf(newRow.address), this.transactions.pendingBurns(locked, newRow.address)]);
     const available = balance - pending;
     if (available < newRow.amount) throw new InsufficientBalanceError(formatTokenAmount(available > 0n ? available : 0n));
-    return storeOnce(locked, newRow);
+    return this.storeOnce(newRow, locked);
+  }
+
+  /** Inserts the row, or answers with the one a concurrent request with the same key stored first. */
+  private async storeOnce(newRow: NewTransaction, manager?: EntityManager): Promise<Stored> {
+    const id = await this.transactions.insertQueued(newRow, manager);
+    if (id !== null) return { row: (await this.transactions.findById(id, manager))!, created: true };
+    const winner = await this.transactions.findByIdempotencyKey(newRow.idempotencyKey, manager);
+    return { row: sameRequestOrConflict(winner!, newRow.requestHash), created: false };
   }
 }
 
-type RequestContent = Pick<NewRequestRow, 'kind' | 'userId' | 'address' | 'amount' | 'reason'>;
+type RequestContent = Pick<NewTransaction, 'kind' | 'userId' | 'address' | 'amount' | 'reason'>;
 interface Stored {
   row: Transaction;
   created: boolean;
-}
-
-/** Inserts the row, or answers with the one a concurrent request with the same key stored first. */
-async function storeOnce(statements: IntakeStatements, newRow: NewRequestRow): Promise<Stored> {
-  const id = await statements.insertQueued(newRow);
-  if (id !== null) return { row: await statements.findById(id), created: true };
-  const winner = await statements.findByKey(newRow.idempotencyKey);
-  return { row: sameRequestOrConflict(winner!, newRow.requestHash), created: false };
 }
 
 function checkedAddress(kind: TransactionKind, text: string): Address {

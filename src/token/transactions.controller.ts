@@ -1,16 +1,14 @@
-import { Controller, Get, HttpStatus, Param, Query, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 
-import { ClientApiKeyGuard } from '../auth/client-api-key.guard';
+import { ClientApi } from '../auth/api-key.decorators';
 import { ApiErrorResponse } from '../errors/error-response.dto';
 import { TransactionListQuery } from './dto/transaction-list.query';
 import { TransactionPageDto, TransactionResponseDto } from './dto/transaction-response.dto';
-import { TransactionQueries } from './transaction-query.service';
+import { TransactionQueries } from './transaction-queries.service';
 
 @ApiTags('transactions')
-@ApiSecurity('client-key')
-@UseGuards(ClientApiKeyGuard)
-@ApiErrorResponse(HttpStatus.UNAUTHORIZED, 'INVALID_API_KEY')
+@ClientApi()
 @Controller('api/v1/transactions')
 export class TransactionsController {
   constructor(private readonly queries: TransactionQueries) {}

@@ -10,19 +10,21 @@ import { ContractConditions } from './pipeline/contract-conditions';
 import { FeeOracle } from './pipeline/fee.oracle';
 import { FinalityTracker } from './pipeline/finality.tracker';
 import { NonceGapHealer } from './pipeline/nonce-gap.healer';
-import { PipelineRepository } from './pipeline/pipeline.repository';
 import { ReceiptConfirmer } from './pipeline/receipt-confirmer.service';
 import { SendingHolds } from './pipeline/sending-holds';
 import { StuckTransactionReplacer } from './pipeline/stuck-transaction.replacer';
 import { TransactionSender } from './pipeline/transaction-sender.service';
 import { TransactionSigner } from './pipeline/transaction.signer';
+import { QueuedWorkSignal } from './queued-work.signal';
 import { TransactionAttempt } from './transaction-attempt.entity';
-import { TransactionDispatcher } from './transaction-dispatcher';
 import { Transaction } from './transaction.entity';
+import { TransactionRepository } from './transaction.repository';
 
 /**
  * Gets every accepted request on chain exactly once: claims queued rows, signs and stores
  * them before broadcasting, confirms receipts, replaces stuck transactions, heals nonce holes.
+ * Owns the `transactions` and `transaction_attempts` tables: every other module reads and
+ * writes them through `TransactionRepository`.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Transaction, TransactionAttempt]), AlertingModule, ChainModule, NonceModule, CustodyModule],
@@ -32,14 +34,14 @@ import { Transaction } from './transaction.entity';
     FeeOracle,
     FinalityTracker,
     NonceGapHealer,
-    PipelineRepository,
+    QueuedWorkSignal,
     ReceiptConfirmer,
     SendingHolds,
     StuckTransactionReplacer,
-    TransactionDispatcher,
+    TransactionRepository,
     TransactionSender,
     TransactionSigner,
   ],
-  exports: [TransactionDispatcher, PipelineRepository, SendingHolds, TransactionSigner],
+  exports: [QueuedWorkSignal, SendingHolds, TransactionRepository, TransactionSigner],
 })
 export class TransactionsModule {}

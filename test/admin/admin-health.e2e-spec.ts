@@ -58,7 +58,7 @@ describe('admin API: circuit breakers and nonces', () => {
       expect(JSON.stringify(logged)).not.toContain(TEST_API_KEY);
     });
 
-    it('is in the OpenAPI document, secured by the admin key', async () => {
+    it('is in the OpenAPI document, secured by the admin key, with the shape it answers', async () => {
       const { body: doc } = await request(testApp.server).get('/docs/openapi.json');
       const documented = Object.entries(doc.paths as Record<string, Record<string, { security?: object[] }>>).find(([template]) =>
         new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
@@ -66,6 +66,9 @@ describe('admin API: circuit breakers and nonces', () => {
 
       expect(documented?.[1][method]?.security).toEqual([{ 'admin-key': [] }]);
       expect(Object.keys(documented?.[1][method] ?? {})).toContain('responses');
+      const ok = (documented?.[1][method] as { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> })?.responses?.['200'];
+      const ref = ok?.content?.['application/json']?.schema?.$ref ?? '';
+      expect(Object.keys(doc.components.schemas[ref.replace('#/components/schemas/', '')]?.properties ?? {})).not.toHaveLength(0);
     });
   });
 

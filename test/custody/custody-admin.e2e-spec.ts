@@ -71,11 +71,15 @@ describe('custody through the admin API (Fernet)', () => {
     });
   });
 
-  it('documents every custody route in OpenAPI under the admin key', async () => {
+  it('documents every custody route in OpenAPI under the admin key, with the shape it answers', async () => {
     const { body: doc } = await request(testApp.server).get('/docs/openapi.json');
     for (const [method, path] of ROUTES) {
       const template = path.replace('guest-x', '{walletId}');
-      expect(doc.paths[template]?.[method]?.security).toEqual([{ 'admin-key': [] }]);
+      const operation = doc.paths[template]?.[method];
+      expect(operation?.security).toEqual([{ 'admin-key': [] }]);
+      const success = operation?.responses?.[path === '/api/v1/admin/wallets' && method === 'post' ? '201' : '200'];
+      const ref: string = success?.content?.['application/json']?.schema?.$ref ?? '';
+      expect(Object.keys(doc.components.schemas[ref.replace('#/components/schemas/', '')]?.properties ?? {})).not.toHaveLength(0);
     }
   });
 

@@ -1,4 +1,17 @@
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import {
+  Body,
+  type CanActivate,
+  Controller,
+  Get,
+  HttpException,
+  HttpStatus,
+  ImATeapotException,
+  Module,
+  NotAcceptableException,
+  Post,
+  UnsupportedMediaTypeException,
+  UseGuards,
+} from '@nestjs/common';
 import { IsInt, IsString, Min } from 'class-validator';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -14,7 +27,14 @@ class EchoDto {
   count!: number;
 }
 
-/** Routes that exist only in this test: one validates its body, one fails on purpose. */
+/** A guard that lets nothing through: Nest answers its refusal with a 403. */
+class RefuseEverything implements CanActivate {
+  canActivate(): boolean {
+    return false;
+  }
+}
+
+/** Routes that exist only in this test: one validates its body, the others fail on purpose. */
 @Controller('test-only')
 class ProbeController {
   @Post('echo')
@@ -25,6 +45,32 @@ class ProbeController {
   @Get('explode')
   explode(): never {
     throw new Error('database password=hunter2 rejected for 0x' + 'ab'.repeat(32));
+  }
+
+  @Get('guarded')
+  @UseGuards(RefuseEverything)
+  guarded(): string {
+    return 'never';
+  }
+
+  @Get('method-not-allowed')
+  methodNotAllowed(): never {
+    throw new HttpException('Method Not Allowed', HttpStatus.METHOD_NOT_ALLOWED);
+  }
+
+  @Get('not-acceptable')
+  notAcceptable(): never {
+    throw new NotAcceptableException();
+  }
+
+  @Post('unsupported-media-type')
+  unsupportedMediaType(): never {
+    throw new UnsupportedMediaTypeException();
+  }
+
+  @Get('teapot')
+  teapot(): never {
+    throw new ImATeapotException();
   }
 }
 
@@ -61,6 +107,49 @@ describe('error responses', () => {
     expect(response.status).toBe(400);
     expect(Object.keys(response.body).sort()).toEqual(ERROR_SHAPE_KEYS);
     expect(response.body.error).toBe('INVALID_JSON');
+  });
+
+  it('echoes the caller request id on a body that cannot be parsed, or makes one', async () => {
+    const given = await request(testApp.server)
+      .post('/test-only/echo')
+      .set('Content-Type', 'application/json')
+      .set('X-Request-Id', 'partner-req-bad-json')
+      .send('{"name": "a",');
+    const made = await request(testApp.server).post('/test-only/echo').set('Content-Type', 'application/json').send('{"name":');
+
+    expect(given.status).toBe(400);
+    expect(given.body.error).toBe('INVALID_JSON');
+    expect(given.headers['x-request-id']).toBe('partner-req-bad-json');
+    expect(given.body.request_id).toBe('partner-req-bad-json');
+    expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(made.body.request_id).toBe(made.headers['x-request-id']);
+  });
+
+  it.each([
+    ['a guard refusal', 'get', '/test-only/guarded', 403, 'FORBIDDEN'],
+    ['a 405', 'get', '/test-only/method-not-allowed', 405, 'METHOD_NOT_ALLOWED'],
+    ['a 406', 'get', '/test-only/not-acceptable', 406, 'NOT_ACCEPTABLE'],
+    ['a 415', 'post', '/test-only/unsupported-media-type', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['any other 4xx', 'get', '/test-only/teapot', 418, 'CLIENT_ERROR'],
+  ] as const)('keeps the status of %s, with a stable code in the common shape', async (_label, method, path, status, code) => {
+    const response = await request(testApp.server)[method](path).set('X-Request-Id', `client-error-${status}`);
+
+    expect(response.status).toBe(status);
+    expect(Object.keys(response.body).sort()).toEqual(ERROR_SHAPE_KEYS);
+    expect(response.body).toMatchObject({ error: code, request_id: `client-error-${status}` });
+    expect(await errorLogRows(response.body.error_id)).toHaveLength(0);
+  });
+
+  it('answers a body in a charset the parser cannot read with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    const response = await request(testApp.server)
+      .post('/test-only/echo')
+      .set('Content-Type', 'application/json; charset=latin1')
+      .set('X-Request-Id', 'partner-req-latin1')
+      .send('{"name": "a", "count": 1}');
+
+    expect(response.status).toBe(415);
+    expect(Object.keys(response.body).sort()).toEqual(ERROR_SHAPE_KEYS);
+    expect(response.body).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE', request_id: 'partner-req-latin1' });
   });
 
   it('answers unknown routes with ROUTE_NOT_FOUND', async () => {

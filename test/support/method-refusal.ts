@@ -33,7 +33,7 @@ const FAULTS: RpcFault[] = [
 ];
 
 /**
- * Longer than every grace period the pipeline has or ever had (re-broadcast after 3 s, stuck
+ * Longer than every grace period the pipeline has or ever had (re-broadcast after 10 s, stuck
  * after 1.2 s here, three absent polls at 500 ms, the 5 s nonce lease, and the 30 s "not ours"
  * grace an earlier version re-queued after), so each one runs out mid-fault.
  */

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 
 import type { JsonObject } from '../../database/json-object.type';
-import type { AuditSeverity } from '../wallet-audit-log.entity';
+import type { AuditSeverity, WalletAuditLog } from '../wallet-audit-log.entity';
 import { auditRowHash } from './audit-hash';
+import { WalletAuditLogRepository } from './wallet-audit-log.repository';
 
 /** Who did it and from where; for calls that did not come over HTTP, just an actor name. */
 export interface AuditActor {
@@ -44,44 +44,30 @@ export interface AuditQuery {
 
 export type ChainVerification = { valid: true; checked: number } | { valid: false; checked: number; first_invalid_id: string; reason: string };
 
-// Serialises appends to the chain across every instance; first half of a two-int advisory key.
-const AUDIT_CHAIN_LOCK = [0x4856_4155, 1] as const; // "HVAU"
 const VERIFY_BATCH = 1_000;
-
-/** A stored row: the view's fields, its time as a Date, and its links in the chain. */
-interface AuditRow extends Omit<AuditLogView, 'created_at'> {
-  prev_hash: string | null;
-  hash: string;
-  created_at: Date;
-}
 
 /**
  * The tamper-evident audit trail of custody and admin operations (`wallet_audit_logs`).
  * Each row's hash covers its content and the previous row's hash, so editing or deleting
  * any row breaks every link after it; `verify` names the first row that no longer fits.
- * Appends take a transaction-scoped advisory lock, so the chain stays a line across instances.
+ * Appends are serialised across instances (see `WalletAuditLogRepository.append`), so the
+ * chain stays a line.
  */
 @Injectable()
 export class WalletAuditService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(private readonly logs: WalletAuditLogRepository) {}
 
   /** Appends inside `manager`'s transaction when given, so the entry commits with the operation. */
   async record(entry: AuditEntry, manager?: EntityManager): Promise<string> {
-    if (manager === undefined) return this.dataSource.transaction((own) => this.append(own, entry));
+    if (manager === undefined) return this.logs.transaction((own) => this.append(own, entry));
     return this.append(manager, entry);
   }
 
   async list(query: AuditQuery): Promise<{ items: AuditLogView[]; next_cursor: string | null }> {
-    const rows: AuditRow[] = await this.dataSource.query(
-      `SELECT * FROM wallet_audit_logs
-        WHERE ($1::varchar IS NULL OR wallet_id = $1) AND ($2::varchar IS NULL OR severity = $2)
-          AND ($3::timestamptz IS NULL OR created_at >= $3) AND ($4::timestamptz IS NULL OR created_at < $4)
-          AND ($5::bigint IS NULL OR id < $5)
-        ORDER BY id DESC LIMIT $6`,
-      [query.walletId ?? null, query.severity ?? null, query.from ?? null, query.to ?? null, query.before ?? null, query.limit + 1],
-    );
-    const page = rows.slice(0, query.limit);
-    return { items: page.map(view), next_cursor: rows.length > query.limit ? page[page.length - 1].id : null };
+    const { limit, before, ...filters } = query;
+    const rows = await this.logs.newestFirst({ ...filters, beforeId: before, take: limit + 1 });
+    const page = rows.slice(0, limit);
+    return { items: page.map(view), next_cursor: rows.length > limit ? page[page.length - 1].id : null };
   }
 
   /** Walks the whole chain in id order; the first row whose link or hash is wrong is named. */
@@ -90,24 +76,10 @@ export class WalletAuditService {
     let checked = 0;
     let after = '0';
     for (;;) {
-      const rows: AuditRow[] = await this.dataSource.query(`SELECT * FROM wallet_audit_logs WHERE id > $1 ORDER BY id LIMIT $2`, [
-        after,
-        VERIFY_BATCH,
-      ]);
+      const rows = await this.logs.after(after, VERIFY_BATCH);
       for (const row of rows) {
-        if (row.prev_hash !== previous) return { valid: false, checked, first_invalid_id: row.id, reason: 'does not follow the previous row' };
-        const expected = auditRowHash({
-          walletId: row.wallet_id,
-          action: row.action,
-          severity: row.severity,
-          actor: row.actor,
-          sourceIp: row.source_ip,
-          requestId: row.request_id,
-          details: row.details,
-          prevHash: row.prev_hash,
-          createdAt: row.created_at,
-        });
-        if (row.hash !== expected) return { valid: false, checked, first_invalid_id: row.id, reason: 'content does not match its hash' };
+        if (row.prevHash !== previous) return { valid: false, checked, first_invalid_id: row.id, reason: 'does not follow the previous row' };
+        if (row.hash !== auditRowHash(row)) return { valid: false, checked, first_invalid_id: row.id, reason: 'content does not match its hash' };
         previous = row.hash;
         checked++;
       }
@@ -116,41 +88,36 @@ export class WalletAuditService {
     }
   }
 
-  private async append(manager: EntityManager, entry: AuditEntry): Promise<string> {
-    await manager.query(`SELECT pg_advisory_xact_lock($1, $2)`, [...AUDIT_CHAIN_LOCK]);
-    const [last] = (await manager.query(`SELECT hash FROM wallet_audit_logs ORDER BY id DESC LIMIT 1`)) as Array<{ hash: string }>;
+  private append(manager: EntityManager, entry: AuditEntry): Promise<string> {
     // Millisecond precision: what JavaScript dates hold, so the stored time hashes the same when read back.
     const createdAt = new Date();
-    const row = {
-      walletId: entry.walletId,
-      action: entry.action,
-      severity: entry.severity,
-      actor: entry.actor,
-      sourceIp: entry.sourceIp ?? null,
-      requestId: entry.requestId ?? null,
-      details: entry.details ?? {},
-      prevHash: last?.hash ?? null,
-      createdAt,
-    };
-    const [inserted] = (await manager.query(
-      `INSERT INTO wallet_audit_logs (wallet_id, action, severity, actor, source_ip, request_id, details, prev_hash, hash, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-      [row.walletId, row.action, row.severity, row.actor, row.sourceIp, row.requestId, row.details, row.prevHash, auditRowHash(row), createdAt],
-    )) as Array<{ id: string }>;
-    return inserted.id;
+    return this.logs.append(manager, (prevHash) => {
+      const row = {
+        walletId: entry.walletId,
+        action: entry.action,
+        severity: entry.severity,
+        actor: entry.actor,
+        sourceIp: entry.sourceIp ?? null,
+        requestId: entry.requestId ?? null,
+        details: entry.details ?? {},
+        prevHash,
+        createdAt,
+      };
+      return { ...row, hash: auditRowHash(row) };
+    });
   }
 }
 
-function view(row: AuditRow): AuditLogView {
+function view(row: WalletAuditLog): AuditLogView {
   return {
     id: row.id,
-    wallet_id: row.wallet_id,
+    wallet_id: row.walletId,
     action: row.action,
     severity: row.severity,
     actor: row.actor,
-    source_ip: row.source_ip,
-    request_id: row.request_id,
+    source_ip: row.sourceIp,
+    request_id: row.requestId,
     details: row.details,
-    created_at: row.created_at.toISOString(),
+    created_at: row.createdAt.toISOString(),
   };
 }

@@ -2,8 +2,8 @@ import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, 
 
 /**
  * Fernet (https://github.com/fernet/spec), byte-compatible with Python's
- * `cryptography.fernet`: the seed generates WALLET_ENCRYPTION_KEY with it and existing rows may
- * have been written by it. Written on node:crypto because the npm implementations are
+ * `cryptography.fernet`: WALLET_ENCRYPTION_KEY may have been generated with it, and existing
+ * rows written by it. Written on node:crypto because the npm implementations are
  * unmaintained or browser-oriented; the format is small and fixed:
  *
  *   token = base64url( 0x80 | timestamp (u64 BE, seconds) | IV (16) | AES-128-CBC(PKCS7) | HMAC-SHA256 (32) )

@@ -1,15 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 
-const USER_ID = /^[A-Za-z0-9_.:@-]+$/;
+import { IsUserId, USER_ID_RULE } from '../../common/ids';
+
 // Printable text without control characters: it is written on chain in the event.
 const REASON = /^[^\p{Cc}]+$/u;
 
 abstract class TokenRequestDto {
-  @ApiProperty({ example: 'guest-8812', description: 'The partner app’s id for the user (1-128 of A-Z a-z 0-9 _ . : @ -)' })
-  @IsString()
-  @Length(1, 128)
-  @Matches(USER_ID, { message: 'userId may contain only letters, digits and _ . : @ -' })
+  @ApiProperty({ example: 'guest-8812', description: `The partner app’s id for the user (${USER_ID_RULE})` })
+  @IsUserId()
   userId!: string;
 
   @ApiProperty({ example: '12.5', description: 'Whole HAVEN as a decimal string, at most 18 decimals; never a number' })

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 
+import { PageLimit } from '../../common/page-limit';
 import { TRANSACTION_STATUSES, type TransactionStatus } from '../../transactions/transaction.entity';
 
 export class TransactionListQuery {
@@ -12,13 +12,7 @@ export class TransactionListQuery {
   @IsIn(TRANSACTION_STATUSES)
   status?: TransactionStatus;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
+  @PageLimit({ max: 100, fallback: 20 }) limit?: number;
 
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
   @IsOptional()

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 
 import { findOpenBreaker } from '../../circuit-breaker/circuit-breaker.errors';
+import { delay } from '../../common/delay';
 
 /** How a loop waits when it has nothing to do; resolves early when `signal` aborts (shutdown). */
 export type IdleWait = (signal: AbortSignal) => Promise<void>;
@@ -45,29 +46,17 @@ export class BackgroundLoop {
         if (open) {
           // The dependency is known to be down: wait for the breaker's next probe, quietly.
           this.logger.debug({ breaker: open.breaker, retryAt: open.retryAt }, `${this.name} waits for an open breaker`);
-          await sleep(Math.min(Math.max(open.retryAt.getTime() - Date.now(), 100), 5_000))(signal);
+          await delay(Math.min(Math.max(open.retryAt.getTime() - Date.now(), 100), 5_000), signal);
           continue;
         }
         failures++;
         this.logger.error({ err: error, failures }, `${this.name} step failed`);
         // Back off on repeated failure (RPC or database down) without giving up.
-        await sleep(Math.min(100 * 2 ** failures, 5_000))(signal);
+        await delay(Math.min(100 * 2 ** failures, 5_000), signal);
       }
     }
   }
 }
 
 /** An idle wait of `ms`, cut short by shutdown. */
-export const sleep =
-  (ms: number): IdleWait =>
-  (signal) =>
-    new Promise((resolve) => {
-      if (signal.aborted) return resolve();
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      function done() {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      }
-    });
+export const sleep = (ms: number): IdleWait => (signal) => delay(ms, signal);

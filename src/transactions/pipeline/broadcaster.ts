@@ -3,7 +3,7 @@ import type { Hex } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { NonceManager } from '../../nonce/nonce-manager.service';
-import { PipelineRepository } from './pipeline.repository';
+import { TransactionRepository } from '../transaction.repository';
 import { classifySendError, describeError, type SendOutcome } from './send-error.classifier';
 import { TransactionSigner } from './transaction.signer';
 
@@ -29,7 +29,7 @@ export class Broadcaster {
 
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
-    private readonly repository: PipelineRepository,
+    private readonly repository: TransactionRepository,
     private readonly nonces: NonceManager,
     private readonly signer: TransactionSigner,
   ) {}

@@ -3,8 +3,8 @@ import type { Hex } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { AppConfigService } from '../../config/app-config.service';
+import { TransactionRepository } from '../transaction.repository';
 import { type BlockLink, CanonicalChain } from './canonical-chain';
-import { PipelineRepository } from './pipeline.repository';
 
 /** How long settled transactions stay watched for a reorg deeper than CONFIRMATIONS. */
 export const REORG_WATCH_MINUTES = 10;
@@ -25,7 +25,7 @@ export class FinalityTracker {
   private readonly confirmations: number;
   private readonly watchBlocks: bigint;
 
-  constructor(@Inject(PUBLIC_CLIENT) client: HavenPublicClient, config: AppConfigService, private readonly repository: PipelineRepository) {
+  constructor(@Inject(PUBLIC_CLIENT) client: HavenPublicClient, config: AppConfigService, private readonly repository: TransactionRepository) {
     this.canonical = new CanonicalChain(client);
     this.confirmations = config.get('chain').confirmations;
     const fourTimes = 4n * BigInt(this.confirmations);

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { NonceManager } from '../../nonce/nonce-manager.service';
+import { TransactionRepository } from '../transaction.repository';
 import { BackgroundLoop, sleep } from './background-loop';
 import { FeeOracle } from './fee.oracle';
-import { PipelineRepository } from './pipeline.repository';
 import { TransactionSigner } from './transaction.signer';
 
 const INTERVAL_MS = 10_000;
@@ -23,7 +23,7 @@ export class NonceGapHealer implements OnApplicationBootstrap, OnApplicationShut
 
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
-    private readonly repository: PipelineRepository,
+    private readonly repository: TransactionRepository,
     private readonly nonces: NonceManager,
     private readonly signer: TransactionSigner,
     private readonly fees: FeeOracle,

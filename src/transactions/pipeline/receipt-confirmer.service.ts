@@ -3,13 +3,14 @@ import { type Address, type Hex, parseTransaction, type TransactionReceipt } fro
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { describeRevert } from '../../chain/revert-reason';
+import { TransactionRepository } from '../transaction.repository';
 import { AbsenceEvidence } from './absence-evidence';
 import { BackgroundLoop, sleep } from './background-loop';
 import type { BlockLink } from './canonical-chain';
 import { receiptOf, transactionOf } from './chain-lookup';
 import { FinalityTracker } from './finality.tracker';
 import { findNonceTaker } from './nonce-ownership';
-import { PipelineRepository, type StoredAttempt, type UnfinishedBatch } from './pipeline.repository';
+import type { StoredAttempt, UnfinishedBatch } from './pipeline.records';
 import { describeError, isRevertError } from './send-error.classifier';
 
 const POLL_MS = 500;
@@ -39,7 +40,7 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
 
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
-    private readonly repository: PipelineRepository,
+    private readonly repository: TransactionRepository,
     private readonly finality: FinalityTracker,
   ) {}
 
@@ -77,7 +78,7 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
     const receipts = new Map(await Promise.all(attempts.map(async (attempt) => [attempt.hash, await receiptOf(this.client, attempt.hash)] as const)));
 
-    const successes: Parameters<PipelineRepository['recordSuccess']>[0] = [];
+    const successes: Parameters<TransactionRepository['recordSuccess']>[0] = [];
     const unknown: UnfinishedBatch[] = [];
     for (const batch of batches) {
       const own = attempts.filter((attempt) => attempt.batchId === batch.batchId);

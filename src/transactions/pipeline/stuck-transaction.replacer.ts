@@ -3,16 +3,20 @@ import { type Address, formatGwei, parseTransaction } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { AppConfigService } from '../../config/app-config.service';
+import { TransactionRepository } from '../transaction.repository';
 import { BackgroundLoop, sleep } from './background-loop';
 import { Broadcaster } from './broadcaster';
 import { FeeOracle } from './fee.oracle';
 import { type Fees, replacementFees, withinCap } from './fee.policy';
-import { PipelineRepository, type StoredAttempt, type UnfinishedBatch } from './pipeline.repository';
+import type { StoredAttempt, UnfinishedBatch } from './pipeline.records';
 import { SendingHolds } from './sending-holds';
 import { TransactionSigner } from './transaction.signer';
 
-/** A `signed` row older than this was never confirmed sent (crash, RPC timeout): send its bytes again. */
-const REBROADCAST_AFTER_MS = 3_000;
+/**
+ * A `signed` row older than this was never confirmed sent (crash, RPC timeout): send its bytes
+ * again. Longer than the RPC timeout, so a broadcast still waiting for its answer is not repeated.
+ */
+const REBROADCAST_AFTER_MS = 10_000;
 const MAX_POLL_MS = 3_000;
 
 /**
@@ -35,7 +39,7 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
     private readonly config: AppConfigService,
-    private readonly repository: PipelineRepository,
+    private readonly repository: TransactionRepository,
     private readonly signer: TransactionSigner,
     private readonly fees: FeeOracle,
     private readonly broadcaster: Broadcaster,

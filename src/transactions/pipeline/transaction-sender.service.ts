@@ -7,13 +7,14 @@ import type { CircuitBreaker } from '../../circuit-breaker/circuit-breaker';
 import { CircuitBreakerRegistry } from '../../circuit-breaker/circuit-breaker.registry';
 import { AppConfigService } from '../../config/app-config.service';
 import { NONCE_LEASE_MS, NonceManager } from '../../nonce/nonce-manager.service';
-import { TransactionDispatcher } from '../transaction-dispatcher';
+import { QueuedWorkSignal } from '../queued-work.signal';
+import { TransactionRepository } from '../transaction.repository';
 import { BackgroundLoop } from './background-loop';
 import { Broadcaster } from './broadcaster';
 import { ContractConditions } from './contract-conditions';
 import { FeeOracle } from './fee.oracle';
 import { type Fees, feesUnderCap } from './fee.policy';
-import { type Claim, PipelineRepository, type SignedAttempt } from './pipeline.repository';
+import type { Claim, SignedAttempt } from './pipeline.records';
 import { RecentIds } from './recent-ids';
 import { describeError, isRevertError } from './send-error.classifier';
 import { planSends, type PlannedSend, type QueuedRequest } from './send.plan';
@@ -57,18 +58,18 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
     private readonly config: AppConfigService,
-    private readonly repository: PipelineRepository,
+    private readonly repository: TransactionRepository,
     private readonly nonces: NonceManager,
     private readonly signer: TransactionSigner,
     private readonly fees: FeeOracle,
     private readonly broadcaster: Broadcaster,
-    private readonly dispatcher: TransactionDispatcher,
+    private readonly queuedWork: QueuedWorkSignal,
     private readonly holds: SendingHolds,
     private readonly conditions: ContractConditions,
     breakers: CircuitBreakerRegistry,
   ) {
     this.chainBreaker = breakers.register(BLOCKCHAIN_BREAKER);
-    this.loop = new BackgroundLoop('TransactionSender', () => this.sendQueued(), (signal) => this.dispatcher.waitForWork(IDLE_POLL_MS, signal));
+    this.loop = new BackgroundLoop('TransactionSender', () => this.sendQueued(), (signal) => this.queuedWork.waitForWork(IDLE_POLL_MS, signal));
   }
 
   onApplicationBootstrap(): void {

@@ -1,82 +1,114 @@
 import { randomUUID } from 'node:crypto';
+
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
 import type { Address, Hex } from 'viem';
-import { DataSource, type EntityManager } from 'typeorm';
 
-import type { TransactionAttemptPurpose } from '../transaction-attempt.entity';
-import type { Fees } from './fee.policy';
-import type { QueuedRequest } from './send.plan';
+import {
+  type Claim,
+  ClaimLostError,
+  type InFlightStatus,
+  type ReceiptFacts,
+  type SignedAttempt,
+  type StoredAttempt,
+  type UnfinishedBatch,
+  type WatchedBlock,
+} from './pipeline/pipeline.records';
+import { Transaction, type TransactionStatus } from './transaction.entity';
+import { TransactionAttempt } from './transaction-attempt.entity';
 
-/** A signed transaction about to be (or already) stored: the write-ahead record of a send. */
-export interface SignedAttempt {
-  batchId: string;
-  nonce: bigint;
-  hash: Hex;
-  raw: Hex;
-  fees: Fees;
-  gasLimit: bigint;
-  purpose: TransactionAttemptPurpose;
-  /** The chain head when it was signed, if known. */
-  signedAtBlock?: bigint | null;
-}
+/** An accepted request as intake stores it, before anything is sent. */
+export type NewTransaction = Pick<Transaction, 'kind' | 'userId' | 'amount' | 'reason' | 'idempotencyKey' | 'requestHash' | 'chainId'> & {
+  address: Address;
+};
 
-export interface StoredAttempt extends SignedAttempt {
-  id: string;
-  status: 'signed' | 'submitted';
-  createdAt: Date;
-  submittedAt: Date | null;
-}
-
-/** A batch sent or about to be, not yet in a block as far as the service knows. */
-export type InFlightStatus = 'signed' | 'submitted' | 'reorged';
-
-export interface UnfinishedBatch {
-  batchId: string;
-  nonce: bigint;
-  status: InFlightStatus;
-  /** When the newest attempt was stored: how long this nonce has waited. */
-  lastAttemptAt: Date;
-}
-
-/** A block holding some of our batches: watched until they are final, and for reorgs after. */
-export interface WatchedBlock {
-  number: bigint;
-  hash: Hex;
-  /** Whether any batch in it still waits for confirmations. */
-  holdsMined: boolean;
-}
-
-export interface ReceiptFacts {
-  hash: Hex;
-  blockNumber: bigint;
-  blockHash: Hex;
-  gasUsed: bigint;
-  effectiveGasPrice: bigint;
-}
-
-export interface Claim {
-  token: string;
-  requests: QueuedRequest[];
-}
+/** A claimed row as node-postgres returns it: `numeric` as a decimal string. */
+type ClaimedRow = Pick<Transaction, 'id' | 'kind' | 'address' | 'reason'> & { amount: string; created_at: Date };
 
 /** On chain or on its way: these statuses hold their nonce. */
 const LIVE = `('signed', 'submitted', 'mined', 'reorged')`;
 /** Attempts that may still be, or have become, the one the chain holds. */
 const CANDIDATE_ATTEMPTS = `('signed', 'submitted', 'mined', 'replaced')`;
-// First half of two-int advisory keys, apart from the migration and intake locks.
+// First halves of two-int advisory keys: key spaces of their own, apart from the single
+// bigint keys of the migration and test-template locks.
 const WALLET_ROLE_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
+const REDEEM_LOCK_NAMESPACE = 0x4856_5244; // "HVRD"
 
 /**
- * Every SQL statement of the send pipeline. Status changes are guarded by the status they
- * leave, so two instances confirming or requeuing the same batch cannot undo each other.
+ * The one owner of the transactions aggregate: `transactions` (accepted requests) and its
+ * child table `transaction_attempts` (the signed versions of each). Intake stores requests
+ * here, the client API reads them, the send pipeline moves them on chain. The pipeline's
+ * statements are hand-written SQL, one statement per table per step however many rows it
+ * moves; status changes are guarded by the status they leave, so two instances confirming
+ * or requeuing the same batch cannot undo each other. Methods that take an `EntityManager`
+ * run inside the caller's transaction (see `transaction`).
  */
 @Injectable()
-export class PipelineRepository {
+export class TransactionRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  findById(id: string, manager: EntityManager = this.dataSource.manager): Promise<Transaction | null> {
+    return manager.getRepository(Transaction).findOneBy({ id });
+  }
+
+  findByIdempotencyKey(idempotencyKey: string, manager: EntityManager = this.dataSource.manager): Promise<Transaction | null> {
+    return manager.getRepository(Transaction).findOneBy({ idempotencyKey });
+  }
+
+  /** Up to `take` requests, newest first, filtered, and older than the request `beforeId` (a keyset cursor). */
+  newestFirst(query: { userId?: string; status?: TransactionStatus; beforeId?: string; take: number }): Promise<Transaction[]> {
+    const builder = this.dataSource
+      .getRepository(Transaction)
+      .createQueryBuilder('t')
+      .orderBy('t.created_at', 'DESC')
+      .addOrderBy('t.id', 'DESC')
+      .take(query.take);
+    if (query.userId !== undefined) builder.andWhere('t.user_id = :userId', { userId: query.userId });
+    if (query.status !== undefined) builder.andWhere('t.status = :status', { status: query.status });
+    if (query.beforeId !== undefined) {
+      // Compared with the cursor row's own timestamp: PostgreSQL keeps microseconds, a JS
+      // Date only milliseconds, and a rounded cursor would skip rows.
+      builder.andWhere('(t.created_at, t.id) < (SELECT c.created_at, c.id FROM transactions c WHERE c.id = :beforeId)', { beforeId: query.beforeId });
+    }
+    return builder.getMany();
+  }
+
+  /**
+   * Runs `work` in a transaction holding a lock on `holder` that every instance honours, so
+   * concurrent redemptions from one address are checked against each other's amounts one at
+   * a time instead of all passing against the same balance.
+   */
+  withHolderLock<T>(holder: Address, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [REDEEM_LOCK_NAMESPACE, holder.toLowerCase()]);
+      return work(manager);
+    });
+  }
+
+  /** Redemptions of `holder` accepted but not yet settled on chain, in wei. */
+  async pendingBurns(manager: EntityManager, holder: Address): Promise<bigint> {
+    const [{ pending }]: Array<{ pending: string }> = await manager.query(
+      `SELECT coalesce(sum(amount), 0)::text AS pending FROM transactions
+        WHERE kind = 'burn' AND address = $1 AND status IN ('queued', 'signed', 'submitted', 'mined', 'reorged')`,
+      [holder],
+    );
+    return BigInt(pending);
+  }
+
+  /** Stores an accepted request as `queued`: the new row's id, or null when a request with the same key was stored first. */
+  async insertQueued(row: NewTransaction, manager: EntityManager = this.dataSource.manager): Promise<string | null> {
+    const inserted: Array<{ id: string }> = await manager.query(
+      `INSERT INTO transactions (kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
+       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8)
+       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+      [row.kind, row.userId, row.address, row.amount.toString(), row.reason, row.idempotencyKey, row.requestHash, row.chainId],
+    );
+    return inserted[0]?.id ?? null;
   }
 
   /**
@@ -86,16 +118,20 @@ export class PipelineRepository {
    */
   async claimQueued(limit: number, leaseMs: number, skipKinds: readonly string[] = []): Promise<Claim> {
     const token = randomUUID();
-    const [rows] = (await this.dataSource.query(
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [rows] = await this.dataSource.query<[ClaimedRow[], number]>(
       `UPDATE transactions t SET claim_token = $1, claimed_until = now() + make_interval(secs => $3)
         WHERE t.id IN (SELECT id FROM transactions
                         WHERE status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) AND kind <> ALL($4::varchar[])
                         ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
         RETURNING t.id, t.kind, t.address, t.amount, t.reason, t.created_at`,
       [token, limit, leaseMs / 1000, skipKinds],
-    )) as [Array<{ id: string; kind: 'mint' | 'burn'; address: string; amount: string; reason: string; created_at: Date }>, number];
+    );
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
-    return { token, requests: rows.map(({ created_at: _, ...row }) => ({ ...row, address: row.address as Address, amount: BigInt(row.amount) })) };
+    return {
+      token,
+      requests: rows.map((row) => ({ id: row.id, kind: row.kind, address: row.address as Address, amount: BigInt(row.amount), reason: row.reason })),
+    };
   }
 
   /** Gives back whatever of a claim was neither stored nor failed, for any instance to take. */
@@ -120,7 +156,7 @@ export class PipelineRepository {
     if (sends.length === 0) return;
     await this.insertAttempts(manager, sends.map((send) => send.attempt));
     const requests = sends.flatMap(({ attempt, requestIds }) => requestIds.map((id) => ({ id, attempt })));
-    const [, updated] = (await manager.query(
+    const [, updated] = await manager.query<[unknown, number]>(
       `UPDATE transactions t SET status = 'signed', batch_id = s.batch_id, sender = $1, nonce = s.nonce, tx_hash = s.tx_hash,
               attempt_count = t.attempt_count + 1, error_code = NULL, error_message = NULL, updated_at = now(),
               claim_token = NULL, claimed_until = NULL
@@ -134,7 +170,7 @@ export class PipelineRepository {
         requests.map((request) => request.attempt.hash),
         claimToken,
       ],
-    )) as [unknown, number];
+    );
     if (updated !== requests.length) throw new ClaimLostError(requests.length - updated);
   }
 
@@ -197,12 +233,12 @@ export class PipelineRepository {
   }
 
   private async returnToQueue(manager: EntityManager, batchId: string): Promise<number> {
-    const [, count] = (await manager.query(
+    const [, count] = await manager.query<[unknown, number]>(
       `UPDATE transactions SET status = 'queued', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL,
               block_number = NULL, block_hash = NULL, confirmations = NULL, updated_at = now()
         WHERE batch_id = $1 AND status IN ${LIVE}`,
       [batchId],
-    )) as [unknown, number];
+    );
     return count;
   }
 
@@ -295,14 +331,14 @@ export class PipelineRepository {
    */
   async markReorged(staleBlockHash: Hex): Promise<string[]> {
     return this.transaction(async (manager) => {
-      const [rows] = (await manager.query(
+      const [rows] = await manager.query<[Array<{ batch_id: string }>, number]>(
         `UPDATE transactions SET status = 'reorged', block_number = NULL, block_hash = NULL, confirmations = NULL,
                 gas_used = NULL, effective_gas_price = NULL, confirmed_at = NULL, error_code = NULL, error_message = NULL,
                 reorg_count = reorg_count + 1, updated_at = now()
           WHERE block_hash = $1 AND status IN ('mined', 'confirmed', 'failed')
           RETURNING batch_id`,
         [staleBlockHash],
-      )) as [Array<{ batch_id: string }>, number];
+      );
       const batchIds = [...new Set(rows.map((row) => row.batch_id))];
       await manager.query(
         `UPDATE transaction_attempts SET status = 'submitted' WHERE transaction_id = ANY($1::uuid[]) AND status IN ('mined', 'replaced')`,
@@ -374,46 +410,44 @@ export class PipelineRepository {
 
   /** Whether anything is in flight or still watched for reorgs: the confirmer's only reason to ask the chain. */
   async hasWork(watch: { sinceBlock: bigint; minutes: number }): Promise<boolean> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<[{ any: boolean }]>(
       `SELECT EXISTS (SELECT 1 FROM transactions WHERE status IN ${LIVE})
            OR EXISTS (SELECT 1 FROM transactions WHERE block_number >= $1 AND status IN ('confirmed', 'failed')
                         AND block_hash IS NOT NULL AND updated_at > now() - make_interval(mins => $2)) AS any`,
       [watch.sinceBlock.toString(), watch.minutes],
-    )) as [{ any: boolean }];
+    );
     return row.any;
   }
 
   /** On-chain transactions of a wallet sent or about to be, not yet final. */
   async inFlightCount(sender: Address): Promise<number> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<[{ count: number }]>(
       `SELECT count(*)::int AS count FROM transactions WHERE sender = $1 AND id = batch_id AND status IN ${LIVE}`,
       [sender.toLowerCase()],
-    )) as [{ count: number }];
+    );
     return row.count;
   }
 
   /** Every attempt of these batches that may be, or become, the one the chain holds. */
   async liveAttempts(batchIds: string[]): Promise<StoredAttempt[]> {
     if (batchIds.length === 0) return [];
-    const rows: Array<Record<string, string | Date | null>> = await this.dataSource.query(
-      `SELECT id, transaction_id, nonce, tx_hash, raw_tx, max_fee_per_gas, max_priority_fee_per_gas, gas_limit,
-              purpose, status, signed_at_block, created_at, submitted_at
-         FROM transaction_attempts WHERE transaction_id = ANY($1::uuid[]) AND status IN ('signed', 'submitted') ORDER BY created_at`,
-      [batchIds],
-    );
+    const rows = await this.dataSource.getRepository(TransactionAttempt).find({
+      where: { transactionId: In(batchIds), status: In(['signed', 'submitted']) },
+      order: { createdAt: 'ASC' },
+    });
     return rows.map((row) => ({
-      id: row.id as string,
-      batchId: row.transaction_id as string,
-      nonce: BigInt(row.nonce as string),
-      hash: row.tx_hash as Hex,
-      raw: row.raw_tx as Hex,
-      fees: { maxFeePerGas: BigInt(row.max_fee_per_gas as string), maxPriorityFeePerGas: BigInt(row.max_priority_fee_per_gas as string) },
-      gasLimit: BigInt((row.gas_limit as string | null) ?? '0'),
-      purpose: row.purpose as TransactionAttemptPurpose,
-      signedAtBlock: row.signed_at_block === null ? null : BigInt(row.signed_at_block as string),
-      status: row.status as 'signed' | 'submitted',
-      createdAt: row.created_at as Date,
-      submittedAt: row.submitted_at as Date | null,
+      id: row.id,
+      batchId: row.transactionId,
+      nonce: row.nonce,
+      hash: row.txHash as Hex,
+      raw: row.rawTx as Hex,
+      fees: { maxFeePerGas: row.maxFeePerGas, maxPriorityFeePerGas: row.maxPriorityFeePerGas },
+      gasLimit: row.gasLimit ?? 0n,
+      purpose: row.purpose,
+      signedAtBlock: row.signedAtBlock,
+      status: row.status as StoredAttempt['status'],
+      createdAt: row.createdAt,
+      submittedAt: row.submittedAt,
     }));
   }
 
@@ -428,19 +462,17 @@ export class PipelineRepository {
 
   /** Accepted requests not yet settled, and those of them older than `stuckAfterMinutes`. */
   async backlog(stuckAfterMinutes: number): Promise<{ pending: number; stuck: number }> {
-    const [row] = (await this.dataSource.query(
+    const [row] = await this.dataSource.query<[{ pending: number; stuck: number }]>(
       `SELECT count(*)::int AS pending,
               count(*) FILTER (WHERE created_at < now() - make_interval(secs => $1))::int AS stuck
          FROM transactions WHERE status IN ('queued', 'signed', 'submitted', 'mined', 'reorged')`,
       [stuckAfterMinutes * 60],
-    )) as [{ pending: number; stuck: number }];
+    );
     return row;
   }
 
   async queuedCount(): Promise<number> {
-    const [row] = (await this.dataSource.query(`SELECT count(*)::int AS count FROM transactions WHERE status = 'queued'`)) as [
-      { count: number },
-    ];
+    const [row] = await this.dataSource.query<[{ count: number }]>(`SELECT count(*)::int AS count FROM transactions WHERE status = 'queued'`);
     return row.count;
   }
 
@@ -476,13 +508,5 @@ export class PipelineRepository {
         column((a) => a.signedAtBlock?.toString() ?? null),
       ],
     );
-  }
-}
-
-/** Another instance took over requests whose claim ran out: this store must not happen. */
-export class ClaimLostError extends Error {
-  constructor(readonly lost: number) {
-    super(`${lost} claimed request(s) were taken over before their sends were stored`);
-    this.name = 'ClaimLostError';
   }
 }

@@ -1,15 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
 import { getAddress, isAddress } from 'viem';
 
 import { HavenTokenService } from '../chain/haven-token.service';
 import { ValidationError } from '../errors/app.errors';
-import { Transaction } from '../transactions/transaction.entity';
-import { BalanceResponseDto } from './dto/transaction-response.dto';
+import type { Transaction } from '../transactions/transaction.entity';
+import { TransactionRepository } from '../transactions/transaction.repository';
 import type { TransactionListQuery } from './dto/transaction-list.query';
-import { formatTokenAmount } from './token-amount';
+import { BalanceResponseDto } from './dto/transaction-response.dto';
 import { InvalidAddressError, TransactionNotFoundError } from './token.errors';
+import { formatTokenAmount } from './token-amount';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -17,29 +16,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class TransactionQueries {
   constructor(
-    @InjectRepository(Transaction) private readonly transactions: Repository<Transaction>,
+    private readonly transactions: TransactionRepository,
     private readonly token: HavenTokenService,
   ) {}
 
   async get(txId: string): Promise<Transaction> {
-    const row = UUID.test(txId) ? await this.transactions.findOneBy({ id: txId }) : null;
+    const row = UUID.test(txId) ? await this.transactions.findById(txId) : null;
     if (row === null) throw new TransactionNotFoundError(txId);
     return row;
   }
 
   async list(query: TransactionListQuery): Promise<{ items: Transaction[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
-    const builder = this.transactions.createQueryBuilder('t').orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(limit + 1);
-    if (query.userId !== undefined) builder.andWhere('t.user_id = :userId', { userId: query.userId });
-    if (query.status !== undefined) builder.andWhere('t.status = :status', { status: query.status });
-    if (query.cursor !== undefined) {
-      // Compared with the cursor row's own timestamp: PostgreSQL keeps microseconds, a JS
-      // Date only milliseconds, and a rounded cursor would skip rows.
-      builder.andWhere('(t.created_at, t.id) < (SELECT c.created_at, c.id FROM transactions c WHERE c.id = :cursorId)', {
-        cursorId: decodeCursor(query.cursor),
-      });
-    }
-    const rows = await builder.getMany();
+    const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    // One more than the page: whether it exists says if there is a next page.
+    const rows = await this.transactions.newestFirst({ userId: query.userId, status: query.status, beforeId, take: limit + 1 });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };

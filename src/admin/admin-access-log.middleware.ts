@@ -11,7 +11,7 @@ import { adminActorOf } from './admin-actor';
  * unknown routes included. The audit row goes into the same hash chain as custody operations.
  */
 @Injectable()
-export class AdminAccessLog implements NestMiddleware {
+export class AdminAccessLogMiddleware implements NestMiddleware {
   private readonly logger = new Logger('AdminAccess');
 
   constructor(private readonly audit: WalletAuditService) {}
