@@ -20,12 +20,13 @@
  * - Phases run one after another on the same chain; each prints its figures, then a table.
  */
 import { randomUUID } from 'node:crypto';
-import { createWalletClient, formatUnits, http, parseUnits, type Address } from 'viem';
+
+import { type Address,createWalletClient, formatUnits, http, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 import { chainFromId } from '../src/chain/chain.definition';
 import { havenAbi } from '../src/chain/haven.abi';
-import { type TestChain, startTestChain } from '../test/support/chain';
+import { startTestChain,type TestChain } from '../test/support/chain';
 import { TEST_API_KEY } from '../test/support/config';
 import { createTestDatabase, withClient } from '../test/support/database';
 import globalSetup from '../test/support/global-setup';
@@ -33,7 +34,7 @@ import { startInstance } from '../test/support/service-instances';
 import { formatMachine, machineInfo } from './support/machine';
 import { fmt, summarize, table } from './support/stats';
 
-const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('=')));
+const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('='))) as Record<string, string | undefined>;
 const COUNT = Number(args.count ?? 4000);
 const CONCURRENCY = Number(args.concurrency ?? 100);
 const BLOCK_TIME = Number(args['block-time'] ?? 2);

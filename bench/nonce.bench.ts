@@ -40,6 +40,7 @@
  *   deleted at the end, on failure too.
  */
 import { performance } from 'node:perf_hooks';
+
 import Redis, { type RedisOptions } from 'ioredis';
 
 import { RedisNonceStore } from '../src/nonce/redis-nonce.store';

@@ -11,7 +11,14 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, normalize, relative, resolve } from 'node:path';
-import solc from 'solc';
+
+import solcUntyped from 'solc';
+
+/** The two calls used here, typed: the package declares everything as `any`. */
+const solc = solcUntyped as {
+  compile(input: string, options: { import: (path: string) => { contents: string } | { error: string } }): string;
+  version(): string;
+};
 
 export interface AbiParameter {
   name: string;

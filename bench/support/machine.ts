@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+
 import type Redis from 'ioredis';
 
 export interface MachineInfo {

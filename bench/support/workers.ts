@@ -24,7 +24,7 @@ export async function runWorkers<T>(options: {
   timeoutMs: number;
 }): Promise<T[]> {
   const children: ChildProcess[] = [];
-  const results: T[] = new Array(options.count);
+  const results: T[] = new Array<T>(options.count);
   let timer: NodeJS.Timeout | undefined;
   try {
     return await new Promise<T[]>((resolve, reject) => {

@@ -9,7 +9,7 @@ export function adminActorOf(request: Request, fingerprint = ApiKeyMatcher.finge
   return {
     actor: `admin-key:${fingerprint}`,
     sourceIp: request.ip ?? null,
-    requestId: typeof request.id === 'string' ? request.id : request.id === undefined ? null : String(request.id),
+    requestId: typeof request.id === 'string' || typeof request.id === 'number' ? String(request.id) : null,
   };
 }
 

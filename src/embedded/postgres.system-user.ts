@@ -22,7 +22,7 @@ export function postgresSystemUser(warn: (message: string) => void): SystemUser 
       stdio: 'pipe',
     });
   } catch (error) {
-    throw new Error(`PostgreSQL cannot run as root and the user "postgres" could not be created: ${String(error)}`);
+    throw new Error(`PostgreSQL cannot run as root and the user "postgres" could not be created: ${String(error)}`, { cause: error });
   }
   const created = lookupUser('postgres');
   if (!created) throw new Error('the user "postgres" was created but cannot be looked up');

@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
+
 import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { randomUUID } from 'node:crypto';
 
 import { redactSecrets } from '../common/redaction';
 import { ErrorLogService } from './error-log.service';

@@ -65,7 +65,7 @@ export function toAppError(exception: unknown, request: { method: string; url: s
   }
   if (exception instanceof NotFoundException) return new RouteNotFoundError(request.method, request.url.split('?')[0]);
   if (exception instanceof HttpException) {
-    switch (exception.getStatus()) {
+    switch (exception.getStatus() as HttpStatus) {
       case HttpStatus.BAD_REQUEST:
         return new ValidationError({ reason: exception.message });
       case HttpStatus.UNAUTHORIZED:

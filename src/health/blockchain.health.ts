@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 
-import { AppConfigService } from '../config/app-config.service';
 import { ChainReader } from '../chain/chain.reader';
+import { AppConfigService } from '../config/app-config.service';
 
 /**
  * The chain is healthy when the node answers with a recent block and the configured

@@ -4,8 +4,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ChainModule } from '../chain/chain.module';
 import { MonitoringModule } from '../monitoring/monitoring.module';
 import { BlockchainHealthIndicator } from './blockchain.health';
-import { HealthReportService } from './health-report.service';
 import { HealthController } from './health.controller';
+import { HealthReportService } from './health-report.service';
 import { RedisHealthIndicator } from './redis.health';
 
 @Module({

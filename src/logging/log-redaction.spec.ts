@@ -1,6 +1,7 @@
+import { Writable } from 'node:stream';
+
 import pino from 'pino';
 import { pinoHttp } from 'pino-http';
-import { Writable } from 'node:stream';
 import { HttpRequestError } from 'viem';
 
 import { redactingLogOptions } from './log-redaction';

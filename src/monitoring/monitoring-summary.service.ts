@@ -6,9 +6,9 @@ import { withTimeout } from '../common/with-timeout';
 import { AppConfigService } from '../config/app-config.service';
 import { type NonceSummary, nonceSummary } from '../nonce/dto/nonce-status.dto';
 import { NonceManager } from '../nonce/nonce-manager.service';
-import { TransactionRepository } from '../transactions/transaction.repository';
 import { SendingHolds } from '../transactions/pipeline/sending-holds';
 import { TransactionSigner } from '../transactions/pipeline/transaction.signer';
+import { TransactionRepository } from '../transactions/transaction.repository';
 
 export interface MonitoringSummary {
   /** Accepted requests not yet confirmed or failed; null if the database did not answer in time. */

@@ -3,8 +3,8 @@ import { Module } from '@nestjs/common';
 import { ChainModule } from '../chain/chain.module';
 import { REDIS, type RedisConnection } from '../redis/redis.module';
 import { MemoryNonceStore } from './memory-nonce.store';
-import { NonceManager } from './nonce-manager.service';
 import { NONCE_STORE } from './nonce.store';
+import { NonceManager } from './nonce-manager.service';
 import { RedisNonceStore } from './redis-nonce.store';
 
 @Module({

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import type Redis from 'ioredis';
 
 import type { NonceSnapshot, NonceStore } from './nonce.store';

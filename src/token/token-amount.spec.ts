@@ -37,7 +37,7 @@ describe('token amounts', () => {
   ])(
     'refuses "%s" with INVALID_AMOUNT',
     (text) => {
-      expect(() => parseTokenAmount(text)).toThrow(expect.objectContaining({ code: 'INVALID_AMOUNT' }));
+      expect(() => parseTokenAmount(text)).toThrow(expect.objectContaining({ code: 'INVALID_AMOUNT' }) as Error);
     },
   );
 

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
+
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { getAddress, isAddress, zeroAddress, type Address } from 'viem';
+import { type Address,getAddress, isAddress, zeroAddress } from 'viem';
 
 import { HavenTokenService } from '../chain/haven-token.service';
 import { AppConfigService } from '../config/app-config.service';
@@ -9,7 +10,6 @@ import { WalletCustodyService } from '../custody/wallet-custody.service';
 import { QueuedWorkSignal } from '../transactions/queued-work.signal';
 import type { Transaction, TransactionKind } from '../transactions/transaction.entity';
 import { type NewTransaction, TransactionRepository } from '../transactions/transaction.repository';
-import { formatTokenAmount, parseTokenAmount } from './token-amount';
 import {
   DuplicateTransactionError,
   InsufficientBalanceError,
@@ -17,6 +17,7 @@ import {
   MissingIdempotencyKeyError,
   WalletNotFoundError,
 } from './token.errors';
+import { formatTokenAmount, parseTokenAmount } from './token-amount';
 
 export interface TokenRequest {
   userId: string;

@@ -13,12 +13,12 @@ import { NonceGapHealer } from './pipeline/nonce-gap.healer';
 import { ReceiptConfirmer } from './pipeline/receipt-confirmer.service';
 import { SendingHolds } from './pipeline/sending-holds';
 import { StuckTransactionReplacer } from './pipeline/stuck-transaction.replacer';
-import { TransactionSender } from './pipeline/transaction-sender.service';
 import { TransactionSigner } from './pipeline/transaction.signer';
+import { TransactionSender } from './pipeline/transaction-sender.service';
 import { QueuedWorkSignal } from './queued-work.signal';
-import { TransactionAttempt } from './transaction-attempt.entity';
 import { Transaction } from './transaction.entity';
 import { TransactionRepository } from './transaction.repository';
+import { TransactionAttempt } from './transaction-attempt.entity';
 
 /**
  * Gets every accepted request on chain exactly once: claims queued rows, signs and stores

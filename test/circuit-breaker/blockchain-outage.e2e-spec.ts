@@ -1,14 +1,15 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
+
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { type Address, parseUnits } from 'viem';
 
-import { createTestApplication } from '../support/app';
 import { ChainReader } from '../../src/chain/chain.reader';
 import { havenAbi } from '../../src/chain/haven.abi';
 import { CircuitBreakerOpenError } from '../../src/circuit-breaker/circuit-breaker.errors';
 import { type BreakerTransition, CircuitBreakerRegistry } from '../../src/circuit-breaker/circuit-breaker.registry';
 import type { AppConfig } from '../../src/config';
+import { createTestApplication } from '../support/app';
 import { newAddress, startTestChain, type TestChain } from '../support/chain';
 import { TEST_API_KEY, testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase, withClient } from '../support/database';

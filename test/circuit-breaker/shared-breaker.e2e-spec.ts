@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 
 import { CircuitBreakerOpenError } from '../../src/circuit-breaker/circuit-breaker.errors';
 import { CircuitBreakerModule } from '../../src/circuit-breaker/circuit-breaker.module';
-import { CircuitBreakerRegistry, type BreakerTransition } from '../../src/circuit-breaker/circuit-breaker.registry';
+import { type BreakerTransition,CircuitBreakerRegistry } from '../../src/circuit-breaker/circuit-breaker.registry';
 import type { AppConfig } from '../../src/config';
 import { ConfigModule } from '../../src/config/config.module';
 import { REDIS, RedisModule } from '../../src/redis/redis.module';

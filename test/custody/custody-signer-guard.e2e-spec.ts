@@ -1,10 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
+
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Address } from 'viem';
 
-import { SignerWalletInUseError } from '../../src/custody/custody.errors';
 import { FernetKeyring } from '../../src/custody/crypto/fernet';
+import { SignerWalletInUseError } from '../../src/custody/custody.errors';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
 import { createTestApplication, startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY, TEST_FERNET_KEY } from '../support/config';

@@ -1,16 +1,17 @@
-import type { INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
+
+import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { type Address, parseEther, parseUnits } from 'viem';
 
-import { FernetKeyring } from '../../src/custody/crypto/fernet';
 import { havenAbi } from '../../src/chain/haven.abi';
+import { FernetKeyring } from '../../src/custody/crypto/fernet';
 import { createTestApplication, startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
-import { recordCreatedKeys } from '../support/log-capture';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
+import { recordCreatedKeys } from '../support/log-capture';
 
 /**
  * The pipeline signing with a custody wallet instead of BACKEND_PRIVATE_KEY: the minter's

@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+
 import { type Hex, verifyMessage } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
+import { loadConfig } from '../../src/config/app-config';
 import { FernetKey, FernetKeyring } from '../../src/custody/crypto/fernet';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
-import { loadConfig } from '../../src/config/app-config';
 import vectors from '../fixtures/fernet-vectors.json';
 import { createTestApplication, startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';

@@ -1,10 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
+import { WalletCustody,type WalletStatus } from '../../src/custody/wallet-custody.entity';
 import { dataSourceOptions, ENTITIES_GLOB, MIGRATION_TIMEOUTS } from '../../src/database/data-source.options';
-import { type WalletStatus, WalletCustody } from '../../src/custody/wallet-custody.entity';
 import { pendingMigrations, runMigrations } from '../../src/database/migrations.runner';
 import { Transaction } from '../../src/transactions/transaction.entity';
 import { createTestDatabase, type TestDatabase } from '../support/database';

@@ -1,6 +1,7 @@
-import Redis from 'ioredis';
 import { once } from 'node:events';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
+
+import Redis from 'ioredis';
 import type { ClientBase } from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
 

@@ -12,11 +12,13 @@ async function main(): Promise<void> {
   const [dataDir, port] = process.argv.slice(2);
   const postgres = await EmbeddedPostgres.start({ dataDir, port: port ? Number(port) : undefined, startTimeoutMs: 30_000 });
   process.send!({ event: 'started', url: postgres.url, port: postgres.port });
-  process.on('message', async (command) => {
-    if (command !== 'stop') return;
+  const stop = async (): Promise<void> => {
     await Promise.all([postgres.stop(), postgres.stop()]);
     await postgres.stop();
     process.send!({ event: 'stopped' }, () => process.disconnect());
+  };
+  process.on('message', (command) => {
+    if (command === 'stop') void stop();
   });
 }
 

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import request from 'supertest';
 
 import { startTestApp, type TestApp } from '../support/app';

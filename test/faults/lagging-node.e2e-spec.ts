@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
 import { withClient } from '../support/database';
-import { behindFaultProxy, faultProxyForLater, fastStuck, reconcileAll, requests, tokens } from '../support/pipeline-harness';
+import { behindFaultProxy, fastStuck, faultProxyForLater, reconcileAll, requests, tokens } from '../support/pipeline-harness';
 import type { RpcFaultProxy } from '../support/rpc-fault-proxy';
 
 describe('a lagging second node behind the provider’s load balancer', () => {

@@ -2,7 +2,7 @@ import { havenAbi } from '../../src/chain/haven.abi';
 import { startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
 import { eventually } from '../support/eventually';
-import { behindFaultProxy, faultProxyForLater, fastStuck, reconcileAll, requests, tokens } from '../support/pipeline-harness';
+import { behindFaultProxy, fastStuck, faultProxyForLater, reconcileAll, requests, tokens } from '../support/pipeline-harness';
 import type { RpcFaultProxy } from '../support/rpc-fault-proxy';
 
 /** Past the service's 10 s RPC timeout: the client gives up, the node has the transaction. */

@@ -1,4 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
+
 import request from 'supertest';
 
 import { startTestApp, type TestApp } from '../support/app';

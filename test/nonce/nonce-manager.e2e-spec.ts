@@ -1,10 +1,10 @@
 import { Test, type TestingModule } from '@nestjs/testing';
 
 import { ConfigModule } from '../../src/config/config.module';
-import { NonceManager } from '../../src/nonce/nonce-manager.service';
 import { NonceModule } from '../../src/nonce/nonce.module';
+import { NonceManager } from '../../src/nonce/nonce-manager.service';
 import { RedisModule } from '../../src/redis/redis.module';
-import { type TestChain, startTestChain } from '../support/chain';
+import { startTestChain,type TestChain } from '../support/chain';
 import { testConfig } from '../support/config';
 
 describe('NonceManager', () => {

@@ -6,7 +6,7 @@ import { RedisNonceStore } from '../../src/nonce/redis-nonce.store';
 import { TEST_REDIS_URL } from '../support/config';
 
 /** Both stores honour one contract; the same specification runs against each. */
-const stores: Array<[string, () => { store: NonceStore; close(): Promise<void> }]> = [
+const stores: Array<[string, () => { store: NonceStore; close: () => Promise<void> }]> = [
   ['MemoryNonceStore', () => ({ store: new MemoryNonceStore(), close: async () => undefined })],
   [
     'RedisNonceStore',

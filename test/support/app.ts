@@ -1,12 +1,13 @@
-import type { Writable } from 'node:stream';
-import type { DynamicModule, INestApplication } from '@nestjs/common';
 import type { Server } from 'node:http';
+import type { Writable } from 'node:stream';
+
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 
 import { createApp } from '../../src/app.factory';
 import type { AppConfig } from '../../src/config';
-import { type TestChain, type TestChainOptions, startTestChain } from './chain';
-import { createTestDatabase, type TestDatabase } from './database';
+import { startTestChain,type TestChain, type TestChainOptions } from './chain';
 import { testConfig } from './config';
+import { createTestDatabase, type TestDatabase } from './database';
 import { logCaptureModule } from './log-capture';
 
 export interface TestApp {

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { Client } from 'pg';
 
 /** Where tests may create and drop databases; any database on that server will do. */

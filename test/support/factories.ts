@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+
 import type { Address } from 'viem';
 
 import { withClient } from './database';

@@ -1,8 +1,9 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 
 import { LOG_DESTINATION } from '../../src/logging/logging.module';
 

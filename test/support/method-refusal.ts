@@ -4,7 +4,7 @@ import type { AppConfig } from '../../src/config';
 import { startTestApp, type TestApp } from './app';
 import { newAddress } from './chain';
 import { TEST_REDIS_URL } from './config';
-import { behindFaultProxy, faultProxyForLater, fastStuck, reconcileAll, requests, tokens } from './pipeline-harness';
+import { behindFaultProxy, fastStuck, faultProxyForLater, reconcileAll, requests, tokens } from './pipeline-harness';
 import type { RpcFault, RpcFaultProxy } from './rpc-fault-proxy';
 
 /**

@@ -1,7 +1,7 @@
-import { parseUnits, type Address } from 'viem';
+import { type Address,parseUnits } from 'viem';
 
 import type { AppConfig } from '../../src/config';
-import { type TestApp, type startTestApp } from './app';
+import { type startTestApp,type TestApp } from './app';
 import { newAddress } from './chain';
 import { withClient } from './database';
 import { eventually } from './eventually';

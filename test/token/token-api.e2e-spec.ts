@@ -1,5 +1,5 @@
-import { parseUnits, zeroAddress } from 'viem';
 import request from 'supertest';
+import { parseUnits, zeroAddress } from 'viem';
 
 import { startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY } from '../support/config';

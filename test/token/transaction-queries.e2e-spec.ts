@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+
 import type request from 'supertest';
 
 import { startTestApp, type TestApp } from '../support/app';

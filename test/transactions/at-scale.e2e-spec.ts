@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { formatUnits, parseEventLogs, parseUnits, type Address } from 'viem';
+
+import { type Address,formatUnits, parseEventLogs, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
-import { newAddress, type TestChain, startTestChain } from '../support/chain';
+import { newAddress, startTestChain,type TestChain } from '../support/chain';
 import { TEST_API_KEY } from '../support/config';
 import { createTestDatabase, type TestDatabase, withClient } from '../support/database';
 import { eventually } from '../support/eventually';

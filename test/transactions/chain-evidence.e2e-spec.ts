@@ -1,7 +1,6 @@
 import type { Address, Hex } from 'viem';
 
 import { createHavenPublicClient } from '../../src/chain/chain.clients';
-
 import { type BlockLink, CanonicalChain } from '../../src/transactions/pipeline/canonical-chain';
 import { receiptOf, transactionOf } from '../../src/transactions/pipeline/chain-lookup';
 import { findNonceTaker } from '../../src/transactions/pipeline/nonce-ownership';

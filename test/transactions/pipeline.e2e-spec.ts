@@ -1,4 +1,4 @@
-import { parseEventLogs, parseUnits, type Address } from 'viem';
+import { type Address,parseEventLogs, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import { TransactionsModule } from '../../src/transactions/transactions.module';

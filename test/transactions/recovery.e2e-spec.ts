@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import Redis from 'ioredis';
-import { parseEventLogs, parseUnits, type Address, type Hex } from 'viem';
+import { type Address, type Hex,parseEventLogs, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import type { AppConfig } from '../../src/config';
@@ -158,19 +159,20 @@ describe('known failure modes of today’s relayers', () => {
 /** JSON-RPC proxy to anvil that forwards the first eth_sendRawTransaction, then answers 504 as a timing-out gateway would. */
 async function failingFirstSubmitProxy(target: () => string) {
   let failed = 0;
-  const server: Server = createServer(async (request, response) => {
+  const server: Server = createServer((request, response) => void answer(request, response));
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString();
     const upstream = await fetch(target(), { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-    const answer = await upstream.text();
+    const text = await upstream.text();
     if (failed === 0 && body.includes('eth_sendRawTransaction')) {
       failed++;
       response.writeHead(504).end('gateway timeout');
       return;
     }
-    response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(answer);
-  });
+    response.writeHead(upstream.status, { 'content-type': 'application/json' }).end(text);
+  }
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

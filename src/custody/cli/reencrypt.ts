@@ -13,8 +13,8 @@ import { loadConfig } from '../../config/app-config';
 import { ConfigModule } from '../../config/config.module';
 import { DatabaseModule } from '../../database/database.module';
 import { RedisModule } from '../../redis/redis.module';
-import { CustodyReencryption } from '../custody-reencryption.service';
 import { CustodyModule } from '../custody.module';
+import { CustodyReencryption } from '../custody-reencryption.service';
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);

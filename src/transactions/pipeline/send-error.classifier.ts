@@ -54,7 +54,8 @@ export function describeError(error: unknown): string {
       for (const part of [shortMessage, details, message]) if (typeof part === 'string') parts.push(part);
       current = (current as { cause?: unknown }).cause;
     } else {
-      parts.push(String(current));
+      // Not an object: a primitive a library threw as it is.
+      parts.push(String(current as string | number | bigint | boolean | symbol));
       current = undefined;
     }
   }

@@ -16,8 +16,8 @@ import { FeeOracle } from './fee.oracle';
 import { type Fees, feesUnderCap } from './fee.policy';
 import type { Claim, SignedAttempt } from './pipeline.records';
 import { RecentIds } from './recent-ids';
+import { type PlannedSend, planSends, type QueuedRequest } from './send.plan';
 import { describeError, isRevertError } from './send-error.classifier';
-import { planSends, type PlannedSend, type QueuedRequest } from './send.plan';
 import { SendingHolds } from './sending-holds';
 import { TransactionSigner } from './transaction.signer';
 
