@@ -136,14 +136,19 @@ async function main(): Promise<void> {
           fmt(nsPerCall.get(name)!, 1),
           fmt(1e9 / nsPerCall.get(name)!),
           name === 'bare' ? '-' : fmt(overhead(name), 1),
-          samples.get(name)!.map((value) => value.toFixed(0)).join(' '),
+          samples
+            .get(name)!
+            .map((value) => value.toFixed(0))
+            .join(' '),
         ]),
       ),
     );
 
     const fastestLibrary = ['cockatiel', 'opossum'].reduce((best, name) => (overhead(name) < overhead(best) ? name : best));
     const ratio = overhead('ours') / overhead(fastestLibrary);
-    console.log(`\nRedis commands sent by ours while closed: ${oursCommands} (over ${(options.calls * options.rounds).toLocaleString('en-US')} calls)`);
+    console.log(
+      `\nRedis commands sent by ours while closed: ${oursCommands} (over ${(options.calls * options.rounds).toLocaleString('en-US')} calls)`,
+    );
     console.log(
       `closed-state overhead, ours vs fastest library (${fastestLibrary}): ${ratio.toFixed(2)}x (target <= 2x: ${ratio <= 2 ? 'met' : 'NOT met'})`,
     );

@@ -21,12 +21,12 @@
  */
 import { randomUUID } from 'node:crypto';
 
-import { type Address,createWalletClient, formatUnits, http, parseUnits } from 'viem';
+import { type Address, createWalletClient, formatUnits, http, parseUnits } from 'viem';
 import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 import { chainFromId } from '../src/chain/chain.definition';
 import { havenAbi } from '../src/chain/haven.abi';
-import { startTestChain,type TestChain } from '../test/support/chain';
+import { startTestChain, type TestChain } from '../test/support/chain';
 import { TEST_API_KEY } from '../test/support/config';
 import { createTestDatabase, withClient } from '../test/support/database';
 import globalSetup from '../test/support/global-setup';
@@ -34,7 +34,10 @@ import { startInstance } from '../test/support/service-instances';
 import { formatMachine, machineInfo } from './support/machine';
 import { fmt, summarize, table } from './support/stats';
 
-const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('='))) as Record<string, string | undefined>;
+const args = Object.fromEntries(process.argv.slice(2).map((arg) => arg.replace(/^--/, '').split('='))) as Record<
+  string,
+  string | undefined
+>;
 const COUNT = Number(args.count ?? 4000);
 const CONCURRENCY = Number(args.concurrency ?? 100);
 const BLOCK_TIME = Number(args['block-time'] ?? 2);
@@ -58,7 +61,8 @@ async function waitUntil(what: string, done: () => Promise<boolean>): Promise<vo
 }
 
 const recipient = (): Address => privateKeyToAccount(generatePrivateKey()).address;
-const minedCount = async (chain: TestChain) => BigInt(await chain.publicClient.getTransactionCount({ address: chain.backendAddress, blockTag: 'latest' }));
+const minedCount = async (chain: TestChain) =>
+  BigInt(await chain.publicClient.getTransactionCount({ address: chain.backendAddress, blockTag: 'latest' }));
 
 async function bareViem(chain: TestChain): Promise<PhaseResult> {
   // A script as anyone would write it: viem's defaults, none of the service's transport tuning,
@@ -111,8 +115,11 @@ async function throughRest(chain: TestChain, batchSize: number): Promise<PhaseRe
       }),
     );
     await waitUntil('every request confirmed', async () => {
-      const confirmed = await withClient(database.url, async (client) =>
-        (await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM transactions WHERE status = 'confirmed'`)).rows[0].count,
+      const confirmed = await withClient(
+        database.url,
+        async (client) =>
+          (await client.query<{ count: number }>(`SELECT count(*)::int AS count FROM transactions WHERE status = 'confirmed'`)).rows[0]
+            .count,
       );
       return confirmed >= COUNT;
     });

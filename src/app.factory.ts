@@ -35,9 +35,7 @@ export async function createApp(config: AppConfig, extraModules: DynamicModule['
       forbidNonWhitelisted: true,
       transform: true,
       exceptionFactory: (errors) =>
-        new ValidationError(
-          errors.map((error) => ({ field: error.property, problems: Object.values(error.constraints ?? {}) })),
-        ),
+        new ValidationError(errors.map((error) => ({ field: error.property, problems: Object.values(error.constraints ?? {}) }))),
     }),
   );
   setUpApiDocs(app);

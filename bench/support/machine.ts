@@ -26,7 +26,10 @@ export async function machineInfo(redis?: Redis): Promise<MachineInfo> {
     cores: os.availableParallelism(),
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
-    loadavg: os.loadavg().map((n) => n.toFixed(2)).join(' '),
+    loadavg: os
+      .loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' '),
   };
   if (redis) {
     const server = await redis.info('server');

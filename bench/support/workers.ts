@@ -67,7 +67,7 @@ export function serveWorker<T>(prepare: () => Promise<() => Promise<T>>): void {
       await send({ type: 'result', result: await run() });
       process.exit(0);
     } catch (error) {
-      await send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+      await send({ type: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       process.exit(1);
     }
   })();

@@ -70,7 +70,11 @@ export class AdminCustodyController {
   }
 
   @Post('wallets/:walletId/revoke')
-  @KeyChange({ summary: 'Revoke the active key: it never signs again', signerRefusal: 'change that setting first', answer: 'The wallet, revoked' })
+  @KeyChange({
+    summary: 'Revoke the active key: it never signs again',
+    signerRefusal: 'change that setting first',
+    answer: 'The wallet, revoked',
+  })
   revoke(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor): Promise<WalletDetailsDto> {
     return this.custody.revoke(walletId, actor);
   }
@@ -80,12 +84,22 @@ export class AdminCustodyController {
   @ApiOkResponse({ type: AuditLogPageDto })
   @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'VALIDATION_ERROR')
   logs(@Query() query: AuditLogQuery): Promise<AuditLogPageDto> {
-    return this.audit.list({ walletId: query.walletId, severity: query.severity, from: query.from, to: query.to, before: query.cursor, limit: query.limit ?? 100 });
+    return this.audit.list({
+      walletId: query.walletId,
+      severity: query.severity,
+      from: query.from,
+      to: query.to,
+      before: query.cursor,
+      limit: query.limit ?? 100,
+    });
   }
 
   @Get('audit/wallet-logs/verify')
   @ApiOperation({ summary: 'Check the hash chain of the audit trail; names the first row that was altered' })
-  @ApiOkResponse({ type: AuditVerificationDto, description: '`{ valid: true, checked }` or `{ valid: false, checked, first_invalid_id, reason }`' })
+  @ApiOkResponse({
+    type: AuditVerificationDto,
+    description: '`{ valid: true, checked }` or `{ valid: false, checked, first_invalid_id, reason }`',
+  })
   verify(): Promise<AuditVerificationDto> {
     return this.audit.verify();
   }

@@ -36,7 +36,11 @@ export class AdminHealthController {
   @ApiErrorResponse(HttpStatus.NOT_FOUND, 'CIRCUIT_BREAKER_NOT_FOUND')
   async resetCircuitBreaker(@Param('name') name: string): Promise<CircuitBreakerResetDto> {
     const status = await this.breakers.reset(name);
-    if (status === undefined) throw new CircuitBreakerNotFoundError(name, this.breakers.list().map((breaker) => breaker.name));
+    if (status === undefined)
+      throw new CircuitBreakerNotFoundError(
+        name,
+        this.breakers.list().map((breaker) => breaker.name),
+      );
     return { name, ...breakerReport(status) };
   }
 

@@ -23,9 +23,11 @@ export class BreakerAlerts implements OnModuleInit {
 
   onModuleInit(): void {
     this.breakers.onTransition((transition) => {
-      this.alerts.raise(alertFor(transition)).catch((error: unknown) =>
-        this.logger.error({ err: error, breaker: transition.breaker, to: transition.to }, 'could not record a breaker alert'),
-      );
+      this.alerts
+        .raise(alertFor(transition))
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, breaker: transition.breaker, to: transition.to }, 'could not record a breaker alert'),
+        );
     });
   }
 }

@@ -8,7 +8,10 @@ const revertData = encodeErrorResult({ abi: havenAbi, errorName: 'ERC20Insuffici
 
 describe('describeRevert', () => {
   it('decodes HAVEN custom errors from the node message viem wraps', () => {
-    const error = { shortMessage: 'Execution reverted', cause: { details: `execution reverted: custom error ${revertData.slice(0, 10)}: ${revertData.slice(10)}` } };
+    const error = {
+      shortMessage: 'Execution reverted',
+      cause: { details: `execution reverted: custom error ${revertData.slice(0, 10)}: ${revertData.slice(10)}` },
+    };
 
     expect(describeRevert(error)).toBe(`ERC20InsufficientBalance(${holder}, 3, 4)`);
   });

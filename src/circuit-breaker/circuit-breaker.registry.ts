@@ -149,7 +149,13 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
   }
 
   private announce(name: string, update: BreakerUpdate, settings: BreakerSettings): void {
-    const transition: BreakerTransition = { breaker: name, from: update.previous, to: update.snapshot.state, snapshot: update.snapshot, settings };
+    const transition: BreakerTransition = {
+      breaker: name,
+      from: update.previous,
+      to: update.snapshot.state,
+      snapshot: update.snapshot,
+      settings,
+    };
     this.transitions.inc({ breaker: name, from: transition.from, to: transition.to });
     const context = { breaker: name, from: transition.from, to: transition.to, failureCount: update.snapshot.failureCount };
     if (transition.to === 'open') this.logger.error(context, `circuit breaker '${name}' opened`);

@@ -22,19 +22,35 @@ export class FallbackBreakerStore implements BreakerStateStore {
   constructor(private readonly shared: RedisBreakerStore) {}
 
   failure(name: string, settings: BreakerSettings): Promise<BreakerUpdate> {
-    return this.attempt(name, () => this.shared.failure(name, settings), () => this.memory.failure(name, settings));
+    return this.attempt(
+      name,
+      () => this.shared.failure(name, settings),
+      () => this.memory.failure(name, settings),
+    );
   }
 
   success(name: string, settings: BreakerSettings): Promise<BreakerUpdate> {
-    return this.attempt(name, () => this.shared.success(name, settings), () => this.memory.success(name, settings));
+    return this.attempt(
+      name,
+      () => this.shared.success(name, settings),
+      () => this.memory.success(name, settings),
+    );
   }
 
   probe(name: string, settings: BreakerSettings): Promise<ProbeTicket> {
-    return this.attempt(name, () => this.shared.probe(name, settings), () => this.memory.probe(name, settings));
+    return this.attempt(
+      name,
+      () => this.shared.probe(name, settings),
+      () => this.memory.probe(name, settings),
+    );
   }
 
   reset(name: string): Promise<BreakerUpdate> {
-    return this.attempt(name, () => this.shared.reset(name), () => this.memory.reset(name));
+    return this.attempt(
+      name,
+      () => this.shared.reset(name),
+      () => this.memory.reset(name),
+    );
   }
 
   async load(names: readonly string[]): Promise<Map<string, BreakerSnapshot>> {

@@ -118,7 +118,12 @@ export class RedisBreakerStore implements BreakerStateStore {
   private subscriber?: Redis;
 
   constructor(private readonly redis: Redis) {
-    for (const [name, lua] of Object.entries({ breakerFailure: FAILURE, breakerSuccess: SUCCESS, breakerProbe: PROBE, breakerReset: RESET })) {
+    for (const [name, lua] of Object.entries({
+      breakerFailure: FAILURE,
+      breakerSuccess: SUCCESS,
+      breakerProbe: PROBE,
+      breakerReset: RESET,
+    })) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 2, lua });
     }
     this.commands = redis as unknown as BreakerCommands;
@@ -136,7 +141,15 @@ export class RedisBreakerStore implements BreakerStateStore {
 
   async probe(name: string, settings: BreakerSettings): Promise<ProbeTicket> {
     return toTicket(
-      await this.commands.breakerProbe(...this.keys(name), this.channel, name, 'on-change', settings.openTimeoutMs, PROBE_TTL_MS, randomUUID()),
+      await this.commands.breakerProbe(
+        ...this.keys(name),
+        this.channel,
+        name,
+        'on-change',
+        settings.openTimeoutMs,
+        PROBE_TTL_MS,
+        randomUUID(),
+      ),
     );
   }
 
@@ -164,7 +177,8 @@ export class RedisBreakerStore implements BreakerStateStore {
       if (channel !== this.channel) return;
       try {
         const { name, state, failures, successes, opened_at, version } = JSON.parse(message) as Record<string, unknown>;
-        if (typeof name === 'string' && typeof state === 'string') listener(name, toSnapshot(state, failures, successes, opened_at, version));
+        if (typeof name === 'string' && typeof state === 'string')
+          listener(name, toSnapshot(state, failures, successes, opened_at, version));
       } catch {
         // Not ours or malformed: ignore rather than let a stray publisher break the listener.
       }

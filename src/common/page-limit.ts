@@ -8,4 +8,11 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
  * the route uses without one; it is documented here, applied by the route.
  */
 export const PageLimit = ({ max, fallback }: { max: number; fallback: number }): PropertyDecorator =>
-  applyDecorators(ApiPropertyOptional({ minimum: 1, maximum: max, default: fallback }), IsOptional(), Type(() => Number), IsInt(), Min(1), Max(max));
+  applyDecorators(
+    ApiPropertyOptional({ minimum: 1, maximum: max, default: fallback }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt(),
+    Min(1),
+    Max(max),
+  );

@@ -27,7 +27,9 @@ describe('redactSecrets', () => {
   it('keeps only the scheme, host and port of web URLs, since providers put keys in path and query', () => {
     expect(redactSecrets('URL: https://base-mainnet.g.alchemy.com/v2/abc123')).toBe('URL: https://base-mainnet.g.alchemy.com/[REDACTED]');
     expect(redactSecrets('fetch https://x.quiknode.pro/abcdef/ failed')).toBe('fetch https://x.quiknode.pro/[REDACTED] failed');
-    expect(redactSecrets('wss://base-mainnet.infura.io/ws/v3/0123456789abcdef closed')).toBe('wss://base-mainnet.infura.io/[REDACTED] closed');
+    expect(redactSecrets('wss://base-mainnet.infura.io/ws/v3/0123456789abcdef closed')).toBe(
+      'wss://base-mainnet.infura.io/[REDACTED] closed',
+    );
     expect(redactSecrets('ws://127.0.0.1:8546/socket')).toBe('ws://127.0.0.1:8546/[REDACTED]');
     expect(redactSecrets('https://rpc.example/?apikey=k3y')).toBe('https://rpc.example/[REDACTED]');
     expect(redactSecrets('https://rpc.example?apikey=k3y')).toBe('https://rpc.example/[REDACTED]');
@@ -36,9 +38,9 @@ describe('redactSecrets', () => {
   });
 
   it('finds web URLs wherever a library quotes them, and masks their credentials too', () => {
-    expect(redactSecrets('HTTP request failed.\n\nStatus: 500\nURL: http://127.0.0.1:4000/v2/SECRET\nRequest body: {"method":"eth_call"}')).toBe(
-      'HTTP request failed.\n\nStatus: 500\nURL: http://127.0.0.1:4000/[REDACTED]\nRequest body: {"method":"eth_call"}',
-    );
+    expect(
+      redactSecrets('HTTP request failed.\n\nStatus: 500\nURL: http://127.0.0.1:4000/v2/SECRET\nRequest body: {"method":"eth_call"}'),
+    ).toBe('HTTP request failed.\n\nStatus: 500\nURL: http://127.0.0.1:4000/[REDACTED]\nRequest body: {"method":"eth_call"}');
     expect(redactSecrets('{"url":"https://hooks.slack.com/services/T0/B0/xyz","status":404}')).toBe(
       '{"url":"https://hooks.slack.com/[REDACTED]","status":404}',
     );
@@ -50,7 +52,12 @@ describe('redactSecrets', () => {
   });
 
   it('leaves web URLs without path or query, and other schemes, as they are', () => {
-    for (const text of ['RPC at http://127.0.0.1:8545 is down', 'see https://mainnet.base.org/', 'postgres://db:5432/haven', 'no URL here: a/b?c=d']) {
+    for (const text of [
+      'RPC at http://127.0.0.1:8545 is down',
+      'see https://mainnet.base.org/',
+      'postgres://db:5432/haven',
+      'no URL here: a/b?c=d',
+    ]) {
       expect(redactSecrets(text)).toBe(text);
     }
   });

@@ -32,8 +32,7 @@ const TEXT_RULES: Rule[] = [
   [/\b[A-Za-z0-9_-]{43}=/g, () => '[REDACTED_KEY]'],
 ];
 
-const apply = (rules: Rule[], text: string): string =>
-  rules.reduce((result, [pattern, replace]) => result.replace(pattern, replace), text);
+const apply = (rules: Rule[], text: string): string => rules.reduce((result, [pattern, replace]) => result.replace(pattern, replace), text);
 
 /** Every rule: for free text such as error messages and stacks. */
 export function redactSecrets(text: string): string {

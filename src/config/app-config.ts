@@ -1,7 +1,7 @@
 import type { Address, Hex } from 'viem';
 
 import { ConfigError } from './config.error';
-import { BREAKER_NAMES, ENV_NAMES,EnvName, envSchema, EnvSettings } from './env.schema';
+import { BREAKER_NAMES, ENV_NAMES, EnvName, envSchema, EnvSettings } from './env.schema';
 
 export type Environment = NonNullable<EnvSettings['ENVIRONMENT']>;
 export type LogLevel = NonNullable<EnvSettings['LOG_LEVEL']>;
@@ -195,8 +195,7 @@ export function loadConfig(env: RawEnvironment): AppConfig {
     pipeline: {
       batchMintMaxSize: s.BATCH_MINT_MAX_SIZE ?? 100,
       maxInFlight: s.MAX_IN_FLIGHT_TRANSACTIONS ?? 1000,
-      maxFeePerGasWei:
-        s.MAX_FEE_PER_GAS_GWEI === undefined ? undefined : BigInt(Math.round(s.MAX_FEE_PER_GAS_GWEI * 1e9)),
+      maxFeePerGasWei: s.MAX_FEE_PER_GAS_GWEI === undefined ? undefined : BigInt(Math.round(s.MAX_FEE_PER_GAS_GWEI * 1e9)),
     },
   };
 }

@@ -25,11 +25,7 @@ const bool = z
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const int = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 const positiveNumber = z
   .string()
@@ -50,7 +46,10 @@ const url = (protocols: string[]) =>
   );
 
 const urlList = (protocols: string[]) =>
-  z.string().transform(list).pipe(z.array(url(protocols)).min(1, 'must list at least one URL'));
+  z
+    .string()
+    .transform(list)
+    .pipe(z.array(url(protocols)).min(1, 'must list at least one URL'));
 
 const emailList = z
   .string()
@@ -93,18 +92,21 @@ export const envSchema = z.object({
   DATABASE_STATEMENT_TIMEOUT_MS: int(100, DAY_MS).optional(),
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(1000, DAY_MS).optional(),
   REDIS_URL: url(['redis', 'rediss']).optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_:.-]').optional(),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'must be 1-64 characters of [A-Za-z0-9_:.-]')
+    .optional(),
   REDIS_COMMAND_TIMEOUT_MS: int(100, 600_000).optional(),
 
   RPC_URL: url(['http', 'https']).optional(),
   CHAIN_ID: int(1, 2 ** 32).optional(),
   CONFIRMATIONS: int(1, 1000).optional(),
-  HAVEN_CONTRACT_ADDRESS: z.string().refine((value) => isAddress(value), 'must be a 0x-prefixed 20-byte address').optional(),
-  BACKEND_PRIVATE_KEY: z.string().regex(PRIVATE_KEY, 'must be 0x followed by 64 hex digits').optional(),
-  BACKEND_SIGNER_WALLET_ID: z
+  HAVEN_CONTRACT_ADDRESS: z
     .string()
-    .regex(WALLET_ID_PATTERN, `must be a custody wallet id (${WALLET_ID_RULE})`)
+    .refine((value) => isAddress(value), 'must be a 0x-prefixed 20-byte address')
     .optional(),
+  BACKEND_PRIVATE_KEY: z.string().regex(PRIVATE_KEY, 'must be 0x followed by 64 hex digits').optional(),
+  BACKEND_SIGNER_WALLET_ID: z.string().regex(WALLET_ID_PATTERN, `must be a custody wallet id (${WALLET_ID_RULE})`).optional(),
 
   WALLET_ENCRYPTION_KEY: z
     .string()
@@ -113,7 +115,10 @@ export const envSchema = z.object({
     .optional(),
   KMS_ENABLED: bool.optional(),
   KMS_KEY_ID: z.string().min(1).optional(),
-  KMS_REGION: z.string().regex(/^[a-z0-9-]+$/, 'must be an AWS region such as eu-west-1').optional(),
+  KMS_REGION: z
+    .string()
+    .regex(/^[a-z0-9-]+$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
   KMS_ENDPOINT: url(['http', 'https']).optional(),
 
   ADMIN_API_KEY: secretList(16).optional(),

@@ -34,7 +34,13 @@ export class CustodyReencryption {
   async run(): Promise<ReencryptionSummary> {
     const summary: ReencryptionSummary = { targetVersion: this.vault.currentVersion, resealed: 0, failed: [] };
     const scheme = this.vault.currentScheme;
-    await this.audit.record({ ...ACTOR, walletId: null, action: 'reencrypt_started', severity: 'MEDIUM', details: { target_version: summary.targetVersion } });
+    await this.audit.record({
+      ...ACTOR,
+      walletId: null,
+      action: 'reencrypt_started',
+      severity: 'MEDIUM',
+      details: { target_version: summary.targetVersion },
+    });
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const rows = await this.wallets.notSealedUnder(summary.targetVersion, scheme, after, BATCH);
@@ -56,8 +62,17 @@ export class CustodyReencryption {
           });
         } catch (error) {
           summary.failed.push(row.id);
-          this.logger.error({ rowId: row.id, walletId: row.walletId, error: (error as Error).name }, 'wallet key could not be re-encrypted');
-          await this.audit.record({ ...ACTOR, walletId: row.walletId, action: 'key_reencrypt_failed', severity: 'CRITICAL', details: { row_id: row.id } });
+          this.logger.error(
+            { rowId: row.id, walletId: row.walletId, error: (error as Error).name },
+            'wallet key could not be re-encrypted',
+          );
+          await this.audit.record({
+            ...ACTOR,
+            walletId: row.walletId,
+            action: 'key_reencrypt_failed',
+            severity: 'CRITICAL',
+            details: { row_id: row.id },
+          });
         }
       }
       if (rows.length < BATCH) break;

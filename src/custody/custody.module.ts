@@ -29,7 +29,11 @@ const KMS_TIMEOUT_MS = 5_000;
 @Module({
   imports: [TypeOrmModule.forFeature([WalletAuditLog, WalletCustody]), CircuitBreakerModule],
   providers: [
-    { provide: FERNET_KEYRING, inject: [AppConfigService], useFactory: (config: AppConfigService) => new FernetKeyring(config.get('security').walletEncryptionKeys) },
+    {
+      provide: FERNET_KEYRING,
+      inject: [AppConfigService],
+      useFactory: (config: AppConfigService) => new FernetKeyring(config.get('security').walletEncryptionKeys),
+    },
     {
       provide: KMS_ENVELOPE,
       inject: [AppConfigService, CircuitBreakerRegistry],

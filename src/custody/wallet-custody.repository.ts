@@ -44,7 +44,9 @@ export class WalletCustodyRepository {
   }
 
   async activeAddress(walletId: string): Promise<string | null> {
-    const row = await this.dataSource.getRepository(WalletCustody).findOne({ select: { walletAddress: true }, where: { walletId, status: 'active' } });
+    const row = await this.dataSource
+      .getRepository(WalletCustody)
+      .findOne({ select: { walletAddress: true }, where: { walletId, status: 'active' } });
     return row?.walletAddress ?? null;
   }
 
@@ -56,7 +58,11 @@ export class WalletCustodyRepository {
 
   /** The row's key is never used again: `rotated` (a newer key took over) or `revoked`. */
   async retire(manager: EntityManager, id: string, status: 'rotated' | 'revoked'): Promise<void> {
-    await manager.update(WalletCustody, { id }, status === 'rotated' ? { status, rotatedAt: () => 'now()' } : { status, revokedAt: () => 'now()' });
+    await manager.update(
+      WalletCustody,
+      { id },
+      status === 'rotated' ? { status, rotatedAt: () => 'now()' } : { status, revokedAt: () => 'now()' },
+    );
   }
 
   /** The row, locked until the caller's transaction ends. */
@@ -70,7 +76,12 @@ export class WalletCustodyRepository {
   }
 
   /** Up to `limit` rows not sealed under `version` of `scheme`, in id order after `afterId`: what re-encryption has left to do. */
-  notSealedUnder(version: number, scheme: EncryptionScheme, afterId: string, limit: number): Promise<Array<Pick<WalletCustody, 'id' | 'walletId' | 'keyVersion' | 'encryptionScheme'>>> {
+  notSealedUnder(
+    version: number,
+    scheme: EncryptionScheme,
+    afterId: string,
+    limit: number,
+  ): Promise<Array<Pick<WalletCustody, 'id' | 'walletId' | 'keyVersion' | 'encryptionScheme'>>> {
     return this.dataSource.getRepository(WalletCustody).find({
       select: { id: true, walletId: true, keyVersion: true, encryptionScheme: true },
       where: [

@@ -1,14 +1,20 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { type Address, getAddress, type Hex } from 'viem';
-import { generatePrivateKey, type PrivateKeyAccount,privateKeyToAccount } from 'viem/accounts';
+import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { AppConfigService } from '../config/app-config.service';
 import type { JsonObject } from '../database/json-object.type';
 import { type AuditActor, WalletAuditService } from './audit/wallet-audit.service';
 import { KeyVault, type SealedKey } from './crypto/key-vault';
-import { KeyDecryptionError, SignerWalletInUseError, WalletAlreadyExistsError, WalletNotFoundError, WalletRevokedError } from './custody.errors';
+import {
+  KeyDecryptionError,
+  SignerWalletInUseError,
+  WalletAlreadyExistsError,
+  WalletNotFoundError,
+  WalletRevokedError,
+} from './custody.errors';
 import type { WalletCustody, WalletStatus } from './wallet-custody.entity';
 import { WalletCustodyRepository } from './wallet-custody.repository';
 
@@ -58,12 +64,21 @@ export class WalletCustodyService {
     try {
       return await this.wallets.transaction(async (manager) => {
         const row = await this.insert(manager, walletId, sealed, metadata);
-        await this.audit.record({ ...actor, walletId, action: 'wallet_created', severity: 'MEDIUM', details: { address: row.walletAddress } }, manager);
+        await this.audit.record(
+          { ...actor, walletId, action: 'wallet_created', severity: 'MEDIUM', details: { address: row.walletAddress } },
+          manager,
+        );
         return view(row);
       });
     } catch (error) {
       if ((error as { code?: string }).code === UNIQUE_VIOLATION) {
-        await this.audit.record({ ...actor, walletId, action: 'wallet_create_refused', severity: 'LOW', details: { reason: 'already exists' } });
+        await this.audit.record({
+          ...actor,
+          walletId,
+          action: 'wallet_create_refused',
+          severity: 'LOW',
+          details: { reason: 'already exists' },
+        });
         throw new WalletAlreadyExistsError(walletId);
       }
       throw error;
@@ -78,9 +93,18 @@ export class WalletCustodyService {
     return detailsOf(rows);
   }
 
-  async list(query: { status?: WalletStatus; limit: number; offset: number }, actor: AuditActor): Promise<{ items: WalletView[]; total: number }> {
+  async list(
+    query: { status?: WalletStatus; limit: number; offset: number },
+    actor: AuditActor,
+  ): Promise<{ items: WalletView[]; total: number }> {
     const { rows, total } = await this.wallets.page(query);
-    await this.audit.record({ ...actor, walletId: null, action: 'wallets_listed', severity: 'LOW', details: { status: query.status ?? null, count: rows.length } });
+    await this.audit.record({
+      ...actor,
+      walletId: null,
+      action: 'wallets_listed',
+      severity: 'LOW',
+      details: { status: query.status ?? null, count: rows.length },
+    });
     return { items: rows.map(view), total };
   }
 
@@ -93,7 +117,13 @@ export class WalletCustodyService {
       await this.wallets.retire(manager, active.id, 'rotated');
       const row = await this.insert(manager, walletId, sealed, active.metadata);
       await this.audit.record(
-        { ...actor, walletId, action: 'wallet_rotated', severity: 'HIGH', details: { previous_address: active.walletAddress, address: row.walletAddress } },
+        {
+          ...actor,
+          walletId,
+          action: 'wallet_rotated',
+          severity: 'HIGH',
+          details: { previous_address: active.walletAddress, address: row.walletAddress },
+        },
         manager,
       );
     });
@@ -106,7 +136,10 @@ export class WalletCustodyService {
     await this.wallets.transaction(async (manager) => {
       const active = await this.lockActive(manager, walletId);
       await this.wallets.retire(manager, active.id, 'revoked');
-      await this.audit.record({ ...actor, walletId, action: 'wallet_revoked', severity: 'HIGH', details: { address: active.walletAddress } }, manager);
+      await this.audit.record(
+        { ...actor, walletId, action: 'wallet_revoked', severity: 'HIGH', details: { address: active.walletAddress } },
+        manager,
+      );
     });
     return detailsOf(await this.wallets.rowsOf(walletId));
   }
@@ -124,11 +157,18 @@ export class WalletCustodyService {
    */
   async withSigner<T>(walletId: string, actor: AuditActor, purpose: string, sign: (account: PrivateKeyAccount) => Promise<T>): Promise<T> {
     const row = await this.activeRow(walletId);
-    await this.audit.record({ ...actor, walletId, action: 'private_key_decrypted', severity: 'HIGH', details: { purpose, address: row.walletAddress } });
+    await this.audit.record({
+      ...actor,
+      walletId,
+      action: 'private_key_decrypted',
+      severity: 'HIGH',
+      details: { purpose, address: row.walletAddress },
+    });
     const key = await this.open(row);
     try {
       const account = privateKeyToAccount(`0x${key.toString('hex')}` as Hex);
-      if (account.address.toLowerCase() !== row.walletAddress.toLowerCase()) throw new KeyDecryptionError(walletId, 'key does not match the address');
+      if (account.address.toLowerCase() !== row.walletAddress.toLowerCase())
+        throw new KeyDecryptionError(walletId, 'key does not match the address');
       // The hex string viem needs cannot be wiped (JS strings are immutable); it is dropped with the account.
       return await sign(account);
     } finally {
@@ -157,7 +197,13 @@ export class WalletCustodyService {
    */
   private async refuseIfSigner(walletId: string, operation: 'rotate' | 'revoke', actor: AuditActor): Promise<void> {
     if (walletId !== this.signerWalletId) return;
-    await this.audit.record({ ...actor, walletId, action: `wallet_${operation}_refused`, severity: 'MEDIUM', details: { reason: 'signer wallet in use' } });
+    await this.audit.record({
+      ...actor,
+      walletId,
+      action: `wallet_${operation}_refused`,
+      severity: 'MEDIUM',
+      details: { reason: 'signer wallet in use' },
+    });
     throw new SignerWalletInUseError(walletId, operation);
   }
 
@@ -171,7 +217,12 @@ export class WalletCustodyService {
     }
   }
 
-  private insert(manager: EntityManager, walletId: string, sealed: SealedKey & { address: Address }, metadata: JsonObject): Promise<WalletCustody> {
+  private insert(
+    manager: EntityManager,
+    walletId: string,
+    sealed: SealedKey & { address: Address },
+    metadata: JsonObject,
+  ): Promise<WalletCustody> {
     const { encryptedPrivateKey, encryptionScheme, keyVersion, encryptedDataKey } = sealed;
     return this.wallets.insertActive(manager, {
       walletId,
@@ -193,7 +244,10 @@ export class WalletCustodyService {
       const open = findOpenBreaker(error);
       if (open) throw open;
       if (error instanceof KeyDecryptionError) throw error;
-      this.logger.error({ walletId: row.walletId, scheme: row.encryptionScheme, error: (error as Error).name }, 'wallet key could not be opened');
+      this.logger.error(
+        { walletId: row.walletId, scheme: row.encryptionScheme, error: (error as Error).name },
+        'wallet key could not be opened',
+      );
       throw new KeyDecryptionError(row.walletId, (error as Error).name);
     }
   }

@@ -62,9 +62,7 @@ export function dataSourceOptions(url: string, poolSize: number, timeouts: Sessi
     extra: {
       max: poolSize,
       ...(timeouts.statementTimeoutMs ? { statement_timeout: timeouts.statementTimeoutMs } : {}),
-      ...(timeouts.idleInTransactionTimeoutMs
-        ? { idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs }
-        : {}),
+      ...(timeouts.idleInTransactionTimeoutMs ? { idle_in_transaction_session_timeout: timeouts.idleInTransactionTimeoutMs } : {}),
     },
     connectTimeoutMS: 10_000,
   };

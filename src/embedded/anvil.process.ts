@@ -95,7 +95,11 @@ export class AnvilProcess {
   async stop(): Promise<void> {
     if (!running.has(this.child)) return this.exited;
     this.child.kill('SIGTERM');
-    const timedOut = await withTimeout(this.exited.then(() => false), STOP_GRACE_MS, true);
+    const timedOut = await withTimeout(
+      this.exited.then(() => false),
+      STOP_GRACE_MS,
+      true,
+    );
     if (timedOut) {
       this.child.kill('SIGKILL');
       await this.exited;

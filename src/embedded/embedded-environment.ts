@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { Logger } from '@nestjs/common';
-import { type Address, createPublicClient, type Hex,http } from 'viem';
+import { type Address, createPublicClient, type Hex, http } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
 import { deployHaven } from '../chain/haven.deployer';
@@ -38,7 +38,8 @@ export async function startEmbeddedEnvironment(settings: EnvSettings, env: RawEn
   try {
     if (DEV_SECRET_NAMES.some((name) => env[name] === undefined || env[name] === '')) {
       const { secrets, created, path } = loadOrCreateDevSecrets(dataDir);
-      for (const [name, value] of Object.entries(secrets) as Array<[string, string]>) if (env[name] === undefined || env[name] === '') provided[name] = value;
+      for (const [name, value] of Object.entries(secrets) as Array<[string, string]>)
+        if (env[name] === undefined || env[name] === '') provided[name] = value;
       announceSecrets(provided, created, path);
     }
 

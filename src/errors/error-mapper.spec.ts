@@ -49,9 +49,7 @@ describe('toAppError', () => {
   it('maps framework HTTP errors by status', () => {
     expect(toAppError(new BadRequestException('nope'), request).code).toBe(ErrorCode.VALIDATION_ERROR);
     expect(toAppError(new HttpException('x', HttpStatus.UNAUTHORIZED), request).code).toBe(ErrorCode.INVALID_API_KEY);
-    expect(toAppError(new HttpException('x', HttpStatus.TOO_MANY_REQUESTS), request).code).toBe(
-      ErrorCode.RATE_LIMIT_EXCEEDED,
-    );
+    expect(toAppError(new HttpException('x', HttpStatus.TOO_MANY_REQUESTS), request).code).toBe(ErrorCode.RATE_LIMIT_EXCEEDED);
   });
 
   it('keeps the status of every other 4xx, with its own code or CLIENT_ERROR', () => {

@@ -28,7 +28,10 @@ const CLIENT_ERRORS: Partial<Record<number, { code: ErrorCode; userMessage: stri
   [HttpStatus.FORBIDDEN]: { code: ErrorCode.FORBIDDEN, userMessage: 'This request is not allowed.' },
   [HttpStatus.METHOD_NOT_ALLOWED]: { code: ErrorCode.METHOD_NOT_ALLOWED, userMessage: 'This endpoint does not accept this method.' },
   [HttpStatus.NOT_ACCEPTABLE]: { code: ErrorCode.NOT_ACCEPTABLE, userMessage: 'This endpoint cannot answer in the format requested.' },
-  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: { code: ErrorCode.UNSUPPORTED_MEDIA_TYPE, userMessage: 'The request body is not in a format this endpoint reads.' },
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: {
+    code: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    userMessage: 'The request body is not in a format this endpoint reads.',
+  },
 };
 
 /**

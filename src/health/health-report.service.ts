@@ -56,7 +56,9 @@ export class HealthReportService implements BeforeApplicationShutdown {
     const isUp = (name: string) => checks.details[name]?.status === 'up';
     const status: OverallStatus = ESSENTIAL.some((name) => !isUp(name))
       ? 'error'
-      : !isUp('blockchain') || Object.values(circuitBreakers).some((breaker) => breaker.state !== 'closed') || monitoring.sending_held.length > 0
+      : !isUp('blockchain') ||
+          Object.values(circuitBreakers).some((breaker) => breaker.state !== 'closed') ||
+          monitoring.sending_held.length > 0
         ? 'degraded'
         : 'ok';
     return { ...checks, status, circuit_breakers: circuitBreakers, monitoring };

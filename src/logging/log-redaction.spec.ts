@@ -19,7 +19,15 @@ function capture(): { stream: Writable; lines(): Array<Record<string, unknown>>;
     },
   });
   const text = () => chunks.join('');
-  return { stream, text, lines: () => text().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    stream,
+    text,
+    lines: () =>
+      text()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }
 
 /** What viem throws when the node answers 500: the URL in `url`, `metaMessages`, `message` and `stack`. */
@@ -90,7 +98,10 @@ describe('log redaction', () => {
   it('survives circular and deep error fields', () => {
     const output = capture();
     const logger = pino({ ...redactingLogOptions }, output.stream);
-    const error = Object.assign(new Error(`failed at ${RPC_URL}`), { self: undefined as unknown, nested: { a: { b: { c: { d: { e: { f: { g: { h: { i: RPC_URL } } } } } } } } } });
+    const error = Object.assign(new Error(`failed at ${RPC_URL}`), {
+      self: undefined as unknown,
+      nested: { a: { b: { c: { d: { e: { f: { g: { h: { i: RPC_URL } } } } } } } } },
+    });
     error.self = error;
 
     logger.error({ err: error }, 'odd error');

@@ -39,9 +39,21 @@ export class MonitoringSummaryService {
   async summary(timeoutMs: number): Promise<MonitoringSummary> {
     const threshold = this.config.get('monitoring').pendingTxThresholdMinutes;
     const [backlog, gasPrice, nonce] = await Promise.all([
-      withTimeout(this.transactions.backlog(threshold).catch(() => null), timeoutMs, null),
-      withTimeout(this.client.getGasPrice().catch(() => null), timeoutMs, null),
-      withTimeout(this.nonces.status(this.signer.address).catch(() => null), timeoutMs, null),
+      withTimeout(
+        this.transactions.backlog(threshold).catch(() => null),
+        timeoutMs,
+        null,
+      ),
+      withTimeout(
+        this.client.getGasPrice().catch(() => null),
+        timeoutMs,
+        null,
+      ),
+      withTimeout(
+        this.nonces.status(this.signer.address).catch(() => null),
+        timeoutMs,
+        null,
+      ),
     ]);
     return {
       pending_transactions: backlog?.pending ?? null,

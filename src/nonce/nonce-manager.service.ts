@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { type Address,getAddress } from 'viem';
+import { type Address, getAddress } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../chain/chain.clients';
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';

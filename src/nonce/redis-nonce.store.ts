@@ -118,11 +118,10 @@ export class RedisNonceStore implements NonceStore {
   }
 
   async snapshot(wallet: string): Promise<NonceSnapshot> {
-    const [[, next], [, recycled]] = (await this.redis
-      .multi()
-      .get(keys(wallet).next)
-      .zrange(keys(wallet).recycled, 0, -1)
-      .exec()) as [[null, string | null], [null, string[]]];
+    const [[, next], [, recycled]] = (await this.redis.multi().get(keys(wallet).next).zrange(keys(wallet).recycled, 0, -1).exec()) as [
+      [null, string | null],
+      [null, string[]],
+    ];
     return { next: next === null ? null : BigInt(next), recycled: recycled.map(BigInt) };
   }
 

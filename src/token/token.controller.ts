@@ -14,7 +14,14 @@ const IDEMPOTENCY_HEADER = {
   description: 'Unique per request (1-255 of A-Z a-z 0-9 _ . : -). A retry with the same key and body returns the same transaction.',
 };
 
-const BAD_REQUEST_CODES = ['INVALID_ADDRESS', 'INVALID_AMOUNT', 'MISSING_IDEMPOTENCY_KEY', 'VALIDATION_ERROR', 'INVALID_JSON', 'PAYLOAD_TOO_LARGE'] as const;
+const BAD_REQUEST_CODES = [
+  'INVALID_ADDRESS',
+  'INVALID_AMOUNT',
+  'MISSING_IDEMPOTENCY_KEY',
+  'VALIDATION_ERROR',
+  'INVALID_JSON',
+  'PAYLOAD_TOO_LARGE',
+] as const;
 
 /** Mints and redemptions are both stored, then answered 202 with the request as it stands. */
 const AcceptsRequest = (summary: string): MethodDecorator =>

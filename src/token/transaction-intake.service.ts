@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { type Address,getAddress, isAddress, zeroAddress } from 'viem';
+import { type Address, getAddress, isAddress, zeroAddress } from 'viem';
 
 import { HavenTokenService } from '../chain/haven-token.service';
 import { AppConfigService } from '../config/app-config.service';
@@ -81,7 +81,10 @@ export class TransactionIntake {
     // A concurrent retry of this very request may have been stored while we waited for the lock.
     const existing = await this.transactions.findByIdempotencyKey(newRow.idempotencyKey, locked);
     if (existing) return { row: sameRequestOrConflict(existing, newRow.requestHash), created: false };
-    const [balance, pending] = await Promise.all([this.token.balanceOf(newRow.address), this.transactions.pendingBurns(locked, newRow.address)]);
+    const [balance, pending] = await Promise.all([
+      this.token.balanceOf(newRow.address),
+      this.transactions.pendingBurns(locked, newRow.address),
+    ]);
     const available = balance - pending;
     if (available < newRow.amount) throw new InsufficientBalanceError(formatTokenAmount(available > 0n ? available : 0n));
     return this.storeOnce(newRow, locked);

@@ -1,13 +1,4 @@
-import {
-  Check,
-  Column,
-  CreateDateColumn,
-  Entity,
-  Index,
-  PrimaryGeneratedColumn,
-  Unique,
-  UpdateDateColumn,
-} from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique, UpdateDateColumn } from 'typeorm';
 
 import { bigintTransformer } from '../database/bigint.transformer';
 
@@ -15,7 +6,15 @@ export type TransactionKind = 'mint' | 'burn';
 export type TransactionStatus = 'queued' | 'signed' | 'submitted' | 'mined' | 'reorged' | 'confirmed' | 'failed';
 
 /** Every status, in the order a request moves through them. */
-export const TRANSACTION_STATUSES: readonly TransactionStatus[] = ['queued', 'signed', 'submitted', 'mined', 'reorged', 'confirmed', 'failed'];
+export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
+  'queued',
+  'signed',
+  'submitted',
+  'mined',
+  'reorged',
+  'confirmed',
+  'failed',
+];
 
 /**
  * One accepted mint or burn request, from `queued` to `confirmed`/`failed`. Its id is the

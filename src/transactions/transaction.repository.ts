@@ -73,7 +73,9 @@ export class TransactionRepository {
     if (query.beforeId !== undefined) {
       // Compared with the cursor row's own timestamp: PostgreSQL keeps microseconds, a JS
       // Date only milliseconds, and a rounded cursor would skip rows.
-      builder.andWhere('(t.created_at, t.id) < (SELECT c.created_at, c.id FROM transactions c WHERE c.id = :beforeId)', { beforeId: query.beforeId });
+      builder.andWhere('(t.created_at, t.id) < (SELECT c.created_at, c.id FROM transactions c WHERE c.id = :beforeId)', {
+        beforeId: query.beforeId,
+      });
     }
     return builder.getMany();
   }
@@ -130,7 +132,13 @@ export class TransactionRepository {
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
     return {
       token,
-      requests: rows.map((row) => ({ id: row.id, kind: row.kind, address: row.address as Address, amount: BigInt(row.amount), reason: row.reason })),
+      requests: rows.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        address: row.address as Address,
+        amount: BigInt(row.amount),
+        reason: row.reason,
+      })),
     };
   }
 
@@ -154,7 +162,10 @@ export class TransactionRepository {
     claimToken: string,
   ): Promise<void> {
     if (sends.length === 0) return;
-    await this.insertAttempts(manager, sends.map((send) => send.attempt));
+    await this.insertAttempts(
+      manager,
+      sends.map((send) => send.attempt),
+    );
     const requests = sends.flatMap(({ attempt, requestIds }) => requestIds.map((id) => ({ id, attempt })));
     const [, updated] = await manager.query<[unknown, number]>(
       `UPDATE transactions t SET status = 'signed', batch_id = s.batch_id, sender = $1, nonce = s.nonce, tx_hash = s.tx_hash,
@@ -259,15 +270,29 @@ export class TransactionRepository {
   }
 
   /** A reverted transaction, final: the requests failed on chain. */
-  async settleReverted(manager: EntityManager, batchId: string, receipt: ReceiptFacts, confirmations: number, reason: string): Promise<void> {
+  async settleReverted(
+    manager: EntityManager,
+    batchId: string,
+    receipt: ReceiptFacts,
+    confirmations: number,
+    reason: string,
+  ): Promise<void> {
     await this.markWinner(manager, batchId, receipt.hash);
     await manager.query(
       `UPDATE transactions SET status = 'failed', tx_hash = $2, block_number = $3, block_hash = $4, gas_used = $5,
               effective_gas_price = $6, confirmations = $7, error_code = 'TRANSACTION_REVERTED', error_message = $8,
               confirmed_at = NULL, updated_at = now()
         WHERE batch_id = $1 AND status IN ${LIVE}`,
-      [batchId, receipt.hash, receipt.blockNumber.toString(), receipt.blockHash, receipt.gasUsed.toString(),
-        receipt.effectiveGasPrice.toString(), confirmations, reason.slice(0, 2000)],
+      [
+        batchId,
+        receipt.hash,
+        receipt.blockNumber.toString(),
+        receipt.blockHash,
+        receipt.gasUsed.toString(),
+        receipt.effectiveGasPrice.toString(),
+        confirmations,
+        reason.slice(0, 2000),
+      ],
     );
   }
 
@@ -472,7 +497,9 @@ export class TransactionRepository {
   }
 
   async queuedCount(): Promise<number> {
-    const [row] = await this.dataSource.query<[{ count: number }]>(`SELECT count(*)::int AS count FROM transactions WHERE status = 'queued'`);
+    const [row] = await this.dataSource.query<[{ count: number }]>(
+      `SELECT count(*)::int AS count FROM transactions WHERE status = 'queued'`,
+    );
     return row.count;
   }
 

@@ -52,7 +52,11 @@ describe('admin API: circuit breakers and nonces', () => {
       const [entry] = accessLog();
       expect(entry).toEqual([
         'warn',
-        expect.objectContaining({ method: method.toUpperCase(), status: 401, keyFingerprint: expect.stringMatching(/^([0-9a-f]{8}|none)$/) }),
+        expect.objectContaining({
+          method: method.toUpperCase(),
+          status: 401,
+          keyFingerprint: expect.stringMatching(/^([0-9a-f]{8}|none)$/),
+        }),
         'admin call refused',
       ]);
       expect(JSON.stringify(logged)).not.toContain(TEST_API_KEY);
@@ -66,7 +70,8 @@ describe('admin API: circuit breakers and nonces', () => {
 
       expect(documented?.[1][method]?.security).toEqual([{ 'admin-key': [] }]);
       expect(Object.keys(documented?.[1][method] ?? {})).toContain('responses');
-      const ok = (documented?.[1][method] as { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> })?.responses?.['200'];
+      const ok = (documented?.[1][method] as { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> })
+        ?.responses?.['200'];
       const ref = ok?.content?.['application/json']?.schema?.$ref ?? '';
       expect(Object.keys(doc.components.schemas[ref.replace('#/components/schemas/', '')]?.properties ?? {})).not.toHaveLength(0);
     });

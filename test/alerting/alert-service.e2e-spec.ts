@@ -15,12 +15,21 @@ describe('AlertService', () => {
   afterAll(() => testApp.close());
 
   const rows = (dedupKey: string) =>
-    withClient(testApp.database.url, async (client) =>
-      (await client.query(`SELECT id, severity, title, occurrences, status, details FROM alert_logs WHERE dedup_key = $1`, [dedupKey])).rows,
+    withClient(
+      testApp.database.url,
+      async (client) =>
+        (await client.query(`SELECT id, severity, title, occurrences, status, details FROM alert_logs WHERE dedup_key = $1`, [dedupKey]))
+          .rows,
     );
 
   it('persists an alert before anything else happens to it', async () => {
-    const id = await alerts.raise({ severity: 'warning', category: 'test', title: 'disk almost full', details: { free: '3%' }, dedupKey: 'disk' });
+    const id = await alerts.raise({
+      severity: 'warning',
+      category: 'test',
+      title: 'disk almost full',
+      details: { free: '3%' },
+      dedupKey: 'disk',
+    });
 
     expect(await rows('disk')).toEqual([
       { id, severity: 'warning', title: 'disk almost full', occurrences: 1, status: 'open', details: { free: '3%' } },
@@ -29,7 +38,13 @@ describe('AlertService', () => {
 
   it('groups repeats of an open alert on one row instead of adding rows', async () => {
     const first = await alerts.raise({ severity: 'critical', category: 'test', title: 'rpc down', dedupKey: 'rpc' });
-    const second = await alerts.raise({ severity: 'critical', category: 'test', title: 'rpc down', details: { attempt: 2 }, dedupKey: 'rpc' });
+    const second = await alerts.raise({
+      severity: 'critical',
+      category: 'test',
+      title: 'rpc down',
+      details: { attempt: 2 },
+      dedupKey: 'rpc',
+    });
 
     expect(second).toBe(first);
     expect(await rows('rpc')).toEqual([expect.objectContaining({ id: first, occurrences: 2, details: { attempt: 2 } })]);

@@ -23,11 +23,14 @@ describe("the breaker's refusal through viem's actions", () => {
     ['getBlock', () => client.getBlock({ blockTag: 'latest' })],
     ['getTransactionCount', () => client.getTransactionCount({ address: token, blockTag: 'pending' })],
     ['readContract', () => client.readContract({ address: token, abi: havenAbi, functionName: 'balanceOf', args: [token] })],
-    ['estimateGas', () => client.estimateGas({ account: token, to: token, data: encodeFunctionData({ abi: havenAbi, functionName: 'symbol' }) })],
+    [
+      'estimateGas',
+      () => client.estimateGas({ account: token, to: token, data: encodeFunctionData({ abi: havenAbi, functionName: 'symbol' }) }),
+    ],
     ['estimateFeesPerGas', () => client.estimateFeesPerGas({ type: 'eip1559' })],
     ['sendRawTransaction', () => client.sendRawTransaction({ serializedTransaction: '0x02' })],
     ['getTransactionReceipt', () => client.getTransactionReceipt({ hash: `0x${'11'.repeat(32)}` })],
-  ])('%s fails with the refusal findable under viem\'s error', async (_action, act) => {
+  ])("%s fails with the refusal findable under viem's error", async (_action, act) => {
     const error = await act().catch((caught: unknown) => caught);
 
     expect(findOpenBreaker(error)).toBe(refusal);

@@ -19,11 +19,7 @@ const UNUSED_DATABASE_URL = 'postgres://unused@127.0.0.1:1/unused';
 
 function compileChainModule(chain: Parameters<typeof testConfig>[0]['chain']): Promise<TestingModule> {
   return Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot(testConfig({ databaseUrl: UNUSED_DATABASE_URL, chain, redisUrl: null })),
-      RedisModule,
-      ChainModule,
-    ],
+    imports: [ConfigModule.forRoot(testConfig({ databaseUrl: UNUSED_DATABASE_URL, chain, redisUrl: null })), RedisModule, ChainModule],
   }).compile();
 }
 

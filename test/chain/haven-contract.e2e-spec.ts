@@ -1,13 +1,4 @@
-import {
-  type Address,
-  BaseError,
-  ContractFunctionRevertedError,
-  type Hash,
-  type Hex,
-  parseEther,
-  parseEventLogs,
-  zeroAddress,
-} from 'viem';
+import { type Address, BaseError, ContractFunctionRevertedError, type Hash, type Hex, parseEther, parseEventLogs, zeroAddress } from 'viem';
 import { generatePrivateKey, privateKeyToAddress } from 'viem/accounts';
 
 import type { BackendWalletClient } from '../../src/chain/chain.clients';
@@ -135,7 +126,14 @@ describe('HAVEN contract', () => {
 
     it('refuses 101 recipients and an empty batch with BatchSizeOutOfRange', async () => {
       const recipients = Array.from({ length: 101 }, randomAddress);
-      await expect(revertOf(batch(recipients, recipients.map(() => 1n)))).resolves.toEqual({
+      await expect(
+        revertOf(
+          batch(
+            recipients,
+            recipients.map(() => 1n),
+          ),
+        ),
+      ).resolves.toEqual({
         errorName: 'BatchSizeOutOfRange',
         args: [101n, 100n],
       });

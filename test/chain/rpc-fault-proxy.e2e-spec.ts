@@ -151,10 +151,13 @@ describe('test support against a real node', () => {
       proxy.inject({ methods: ['eth_sendRawTransaction'], fault: { kind: 'delay', ms: 2_000 } });
 
       expect(await failure(impatient.sendRawTransaction({ serializedTransaction }))).toBeInstanceOf(TimeoutError);
-      await eventually(async () => expect(await chain.publicClient.getTransactionCount({ address: chain.backendAddress })).toBe(nonce + 1), {
-        timeoutMs: 5_000,
-        intervalMs: 20,
-      });
+      await eventually(
+        async () => expect(await chain.publicClient.getTransactionCount({ address: chain.backendAddress })).toBe(nonce + 1),
+        {
+          timeoutMs: 5_000,
+          intervalMs: 20,
+        },
+      );
       expect(proxy.faulted()).toEqual({ eth_sendRawTransaction: 1 });
     });
 
@@ -191,7 +194,8 @@ describe('test support against a real node', () => {
     it('applies a rule to its first `times` requests only', async () => {
       proxy.inject({ methods: '*', fault: { kind: 'status', status: 503 }, times: 2 });
 
-      for (let attempt = 1; attempt <= 2; attempt++) expect((await failure(client.getBlockNumber())).walk((cause) => cause instanceof HttpRequestError)).toMatchObject({ status: 503 });
+      for (let attempt = 1; attempt <= 2; attempt++)
+        expect((await failure(client.getBlockNumber())).walk((cause) => cause instanceof HttpRequestError)).toMatchObject({ status: 503 });
       await expect(client.getBlockNumber()).resolves.toBeGreaterThan(0n);
       expect(proxy.calls()).toEqual({ eth_blockNumber: 3 });
       expect(proxy.faulted()).toEqual({ eth_blockNumber: 2 });
@@ -242,21 +246,31 @@ describe('test support against a real node', () => {
     afterAll(() => database?.drop());
 
     async function mint(to: Address, amount: bigint): Promise<Hash> {
-      const hash = await chain.backendWallet.writeContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'mint', args: [to, amount, 'test reward'] });
+      const hash = await chain.backendWallet.writeContract({
+        address: chain.contractAddress,
+        abi: havenAbi,
+        functionName: 'mint',
+        args: [to, amount, 'test reward'],
+      });
       await chain.publicClient.waitForTransactionReceipt({ hash });
       return hash;
     }
     /** A request row as the pipeline leaves it once its mint is confirmed in `txHash`. */
     async function confirmedRequest(address: Address, amount: bigint, txHash: Hash): Promise<string> {
       const id = await insertQueuedRequest(database.url, { address, amount, chainId: chain.chainId });
-      await withClient(database.url, (client) => client.query(`UPDATE transactions SET status = 'confirmed', tx_hash = $2 WHERE id = $1`, [id, txHash]));
+      await withClient(database.url, (client) =>
+        client.query(`UPDATE transactions SET status = 'confirmed', tx_hash = $2 WHERE id = $1`, [id, txHash]),
+      );
       return id;
     }
 
     it('agrees when each mint is a confirmed request, and reports a third, unrecorded mint as a double mint', async () => {
       const recipient = newAddress();
       await mint(newAddress(), 5n); // set-up, not through requests: external
-      const ids = [await confirmedRequest(recipient, ONE, await mint(recipient, ONE)), await confirmedRequest(recipient, 2n * ONE, await mint(recipient, 2n * ONE))];
+      const ids = [
+        await confirmedRequest(recipient, ONE, await mint(recipient, ONE)),
+        await confirmedRequest(recipient, 2n * ONE, await mint(recipient, 2n * ONE)),
+      ];
 
       const agreed = await expectReconciled({ chain, databaseUrl: database.url, requestIds: ids });
       expect(agreed).toMatchObject({ totalSupply: 3n * ONE + 5n, mintedByRequests: 3n * ONE, external: { minted: 5n, burned: 0n } });

@@ -139,8 +139,14 @@ describe('the blockchain breaker through an RPC outage, on two instances', () =>
     );
     expect(balances).toEqual(Array(MINTS).fill(parseUnits('7', 18)));
 
-    const alerts = await withClient(database.url, async (client) =>
-      (await client.query<{ severity: string; title: string }>(`SELECT severity, title FROM alert_logs WHERE category = 'circuit_breaker' ORDER BY created_at`)).rows,
+    const alerts = await withClient(
+      database.url,
+      async (client) =>
+        (
+          await client.query<{ severity: string; title: string }>(
+            `SELECT severity, title FROM alert_logs WHERE category = 'circuit_breaker' ORDER BY created_at`,
+          )
+        ).rows,
     );
     expect(alerts[0]).toEqual({ severity: 'critical', title: "Circuit breaker 'blockchain' opened after 5 failures" });
     expect(alerts.at(-1)?.title).toBe("Circuit breaker 'blockchain' closed: dependency recovered");

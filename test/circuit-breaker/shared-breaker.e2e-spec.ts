@@ -3,7 +3,7 @@ import type Redis from 'ioredis';
 
 import { CircuitBreakerOpenError } from '../../src/circuit-breaker/circuit-breaker.errors';
 import { CircuitBreakerModule } from '../../src/circuit-breaker/circuit-breaker.module';
-import { type BreakerTransition,CircuitBreakerRegistry } from '../../src/circuit-breaker/circuit-breaker.registry';
+import { type BreakerTransition, CircuitBreakerRegistry } from '../../src/circuit-breaker/circuit-breaker.registry';
 import type { AppConfig } from '../../src/config';
 import { ConfigModule } from '../../src/config/config.module';
 import { REDIS, RedisModule } from '../../src/redis/redis.module';
@@ -52,7 +52,10 @@ describe('circuit breakers shared through Redis', () => {
   });
 
   const fail = (breakers: CircuitBreakerRegistry) =>
-    breakers.register('blockchain').execute(() => Promise.reject(outage)).catch((error: unknown) => error);
+    breakers
+      .register('blockchain')
+      .execute(() => Promise.reject(outage))
+      .catch((error: unknown) => error);
 
   it('counts failures from every instance, and a trip on one opens the breaker on all', async () => {
     const [a, b] = await Promise.all([instance(), instance()]);
@@ -88,7 +91,10 @@ describe('circuit breakers shared through Redis', () => {
     await expect(b.breakers.register('blockchain').execute(async () => 'second success')).resolves.toBe('second success');
 
     for (const started of [a, b]) {
-      await eventually(() => expect(started.breakers.get('blockchain')!.snapshot.state).toBe('closed'), { timeoutMs: 2_000, intervalMs: 10 });
+      await eventually(() => expect(started.breakers.get('blockchain')!.snapshot.state).toBe('closed'), {
+        timeoutMs: 2_000,
+        intervalMs: 10,
+      });
     }
     expect([...a.transitions, ...b.transitions].map((t) => `${t.from}->${t.to}`).sort()).toEqual(
       ['closed->open', 'open->half_open', 'half_open->closed'].sort(),

@@ -1,12 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import {
-  compileContracts,
-  type ContractArtifact,
-  renderArtifactJson,
-  renderHavenAbiModule,
-} from '../../scripts/compile-contracts';
+import { compileContracts, type ContractArtifact, renderArtifactJson, renderHavenAbiModule } from '../../scripts/compile-contracts';
 
 const ROOT = join(__dirname, '..', '..');
 const RECOMPILE_HINT = 'contracts/ changed without `npm run contracts:compile`';

@@ -48,7 +48,9 @@ describe('custody through the admin API (Fernet)', () => {
     return rows.map((row) => ring.decrypt(row.encrypted_private_key).plaintext.toString('hex'));
   };
   const actionsOf = async (walletId: string) =>
-    (await sql<{ action: string }>(`SELECT action FROM wallet_audit_logs WHERE wallet_id = $1 ORDER BY id`, [walletId])).map((row) => row.action);
+    (await sql<{ action: string }>(`SELECT action FROM wallet_audit_logs WHERE wallet_id = $1 ORDER BY id`, [walletId])).map(
+      (row) => row.action,
+    );
 
   describe.each(ROUTES)('%s %s', (method, path) => {
     it.each([
@@ -58,15 +60,17 @@ describe('custody through the admin API (Fernet)', () => {
     ])('answers 401 with %s, changes nothing, and audits the refusal', async (_label, key) => {
       const before = (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM wallet_custody`))[0].n;
       const call = request(testApp.server)[method](path);
-      const response = await (key === undefined ? call : call.set('X-API-Key', key)).send(method === 'post' ? { walletId: 'guest-x' } : undefined);
+      const response = await (key === undefined ? call : call.set('X-API-Key', key)).send(
+        method === 'post' ? { walletId: 'guest-x' } : undefined,
+      );
 
       expect(response.status).toBe(401);
       expect(response.body.error).toBe('INVALID_API_KEY');
       expect((await sql<{ n: number }>(`SELECT count(*)::int AS n FROM wallet_custody`))[0].n).toBe(before);
       await eventually(async () =>
-        expect(await sql(`SELECT action, severity, details FROM wallet_audit_logs WHERE request_id = $1`, [response.headers['x-request-id']])).toEqual([
-          { action: 'admin_request_refused', severity: 'MEDIUM', details: { method: method.toUpperCase(), path, status: 401 } },
-        ]),
+        expect(
+          await sql(`SELECT action, severity, details FROM wallet_audit_logs WHERE request_id = $1`, [response.headers['x-request-id']]),
+        ).toEqual([{ action: 'admin_request_refused', severity: 'MEDIUM', details: { method: method.toUpperCase(), path, status: 401 } }]),
       );
     });
   });
@@ -126,7 +130,11 @@ describe('custody through the admin API (Fernet)', () => {
   it('gets one wallet, 404 WALLET_NOT_FOUND for an unknown one, and lists them by status', async () => {
     await admin('post', '/api/v1/admin/wallets', { walletId: 'guest-2' });
 
-    expect((await admin('get', '/api/v1/admin/wallets/guest-2')).body).toMatchObject({ wallet_id: 'guest-2', status: 'active', history: [] });
+    expect((await admin('get', '/api/v1/admin/wallets/guest-2')).body).toMatchObject({
+      wallet_id: 'guest-2',
+      status: 'active',
+      history: [],
+    });
     const missing = await admin('get', '/api/v1/admin/wallets/nobody');
     expect([missing.status, missing.body.error]).toEqual([404, 'WALLET_NOT_FOUND']);
     const page = await admin('get', '/api/v1/admin/wallets?status=active&limit=1');
@@ -143,7 +151,9 @@ describe('custody through the admin API (Fernet)', () => {
     expect(rotated.status).toBe(200);
     expect(rotated.body).toMatchObject({ wallet_id: 'guest-2', status: 'active' });
     expect(rotated.body.address).not.toBe(before.address);
-    expect(rotated.body.history).toEqual([expect.objectContaining({ address: before.address, status: 'rotated', rotated_at: expect.any(String) })]);
+    expect(rotated.body.history).toEqual([
+      expect.objectContaining({ address: before.address, status: 'rotated', rotated_at: expect.any(String) }),
+    ]);
     expect(await actionsOf('guest-2')).toEqual(expect.arrayContaining(['wallet_created', 'wallet_rotated']));
   });
 
@@ -151,10 +161,14 @@ describe('custody through the admin API (Fernet)', () => {
     const custody = testApp.app.get(WalletCustodyService);
     const { address } = (await admin('get', '/api/v1/admin/wallets/guest-2')).body as { address: Address };
 
-    const signature = await custody.withSigner('guest-2', { actor: 'test' }, 'message', (account) => account.signMessage({ message: 'hello' }));
+    const signature = await custody.withSigner('guest-2', { actor: 'test' }, 'message', (account) =>
+      account.signMessage({ message: 'hello' }),
+    );
 
     expect(await verifyMessage({ address, message: 'hello', signature })).toBe(true);
-    const [access] = await sql(`SELECT severity, details FROM wallet_audit_logs WHERE wallet_id = 'guest-2' AND action = 'private_key_decrypted'`);
+    const [access] = await sql(
+      `SELECT severity, details FROM wallet_audit_logs WHERE wallet_id = 'guest-2' AND action = 'private_key_decrypted'`,
+    );
     expect(access).toEqual({ severity: 'HIGH', details: { purpose: 'message', address: address.toLowerCase() } });
   });
 
@@ -164,11 +178,15 @@ describe('custody through the admin API (Fernet)', () => {
     expect(revoked.status).toBe(200);
     expect(revoked.body).toMatchObject({ status: 'revoked', revoked_at: expect.any(String) });
     await expect(
-      testApp.app.get(WalletCustodyService).withSigner('guest-1', { actor: 'test' }, 'message', (account) => account.signMessage({ message: 'x' })),
+      testApp.app
+        .get(WalletCustodyService)
+        .withSigner('guest-1', { actor: 'test' }, 'message', (account) => account.signMessage({ message: 'x' })),
     ).rejects.toBeInstanceOf(WalletRevokedError);
     const again = await admin('post', '/api/v1/admin/wallets/guest-1/rotate');
     expect([again.status, again.body.error]).toEqual([409, 'WALLET_REVOKED']);
-    expect(await actionsOf('guest-1')).toEqual(expect.arrayContaining(['wallet_created', 'wallet_create_refused', 'wallet_revoked', 'admin_request']));
+    expect(await actionsOf('guest-1')).toEqual(
+      expect.arrayContaining(['wallet_created', 'wallet_create_refused', 'wallet_revoked', 'admin_request']),
+    );
   });
 
   it('lists the audit trail by wallet and severity, newest first, in pages', async () => {
@@ -196,7 +214,9 @@ describe('custody through the admin API (Fernet)', () => {
   });
 
   it('verifies the audit chain, and names the first row edited or deleted in SQL', async () => {
-    await eventually(async () => expect((await admin('get', '/api/v1/admin/audit/wallet-logs/verify')).body).toMatchObject({ valid: true }));
+    await eventually(async () =>
+      expect((await admin('get', '/api/v1/admin/audit/wallet-logs/verify')).body).toMatchObject({ valid: true }),
+    );
     const ids = (await sql<{ id: string }>(`SELECT id FROM wallet_audit_logs ORDER BY id`)).map((row) => row.id);
     const edited = ids[Math.floor(ids.length / 2)];
 

@@ -29,11 +29,14 @@ describe('rotating or revoking the custody wallet the pipeline signs with', () =
   const sql = <T extends object>(text: string, values: unknown[] = []) =>
     withClient(setup.database.url, async (client) => (await client.query<T & Record<string, unknown>>(text, values)).rows);
   const custodyRows = (walletId: string) =>
-    sql(`SELECT id, wallet_address, status, encrypted_private_key, updated_at, rotated_at, revoked_at FROM wallet_custody WHERE wallet_id = $1 ORDER BY id`, [
-      walletId,
-    ]);
+    sql(
+      `SELECT id, wallet_address, status, encrypted_private_key, updated_at, rotated_at, revoked_at FROM wallet_custody WHERE wallet_id = $1 ORDER BY id`,
+      [walletId],
+    );
   const auditOf = (requestId: string) =>
-    sql<{ action: string }>(`SELECT wallet_id, action, severity, actor, details FROM wallet_audit_logs WHERE request_id = $1 ORDER BY id`, [requestId]);
+    sql<{ action: string }>(`SELECT wallet_id, action, severity, actor, details FROM wallet_audit_logs WHERE request_id = $1 ORDER BY id`, [
+      requestId,
+    ]);
 
   beforeAll(async () => {
     setup = await startTestApp();
@@ -65,43 +68,55 @@ describe('rotating or revoking the custody wallet the pipeline signs with', () =
     beforeAll(async () => {
       // Only one pipeline may run on this database: the set-up instance stops first.
       await setup.app.close();
-      custodySigned = await createTestApplication({ ...setup.config, chain: { ...setup.config.chain, backendPrivateKey: undefined, signerWalletId: SIGNER } });
+      custodySigned = await createTestApplication({
+        ...setup.config,
+        chain: { ...setup.config.chain, backendPrivateKey: undefined, signerWalletId: SIGNER },
+      });
       await custodySigned.listen(0, '127.0.0.1');
       server = custodySigned.getHttpServer() as Server;
     });
 
-    it.each(['rotate', 'revoke'] as const)('refuses to %s it with 409 SIGNER_WALLET_IN_USE, changing nothing but the audit trail', async (operation) => {
-      const before = await custodyRows(SIGNER);
+    it.each(['rotate', 'revoke'] as const)(
+      'refuses to %s it with 409 SIGNER_WALLET_IN_USE, changing nothing but the audit trail',
+      async (operation) => {
+        const before = await custodyRows(SIGNER);
 
-      const refused = await admin(`/api/v1/admin/wallets/${SIGNER}/${operation}`);
+        const refused = await admin(`/api/v1/admin/wallets/${SIGNER}/${operation}`);
 
-      expect(refused.status).toBe(409);
-      expect(Object.keys(refused.body).sort()).toEqual(ERROR_SHAPE_KEYS);
-      expect(refused.body).toMatchObject({
-        error: 'SIGNER_WALLET_IN_USE',
-        message: expect.stringContaining('BACKEND_SIGNER_WALLET_ID'),
-        user_message: expect.stringContaining('set BACKEND_SIGNER_WALLET_ID'),
-        details: { wallet_id: SIGNER, operation },
-        request_id: refused.headers['x-request-id'],
-      });
-      const after = await custodyRows(SIGNER);
-      expect(after).toEqual(before);
-      expect(after.filter((row) => row.status === 'active')).toHaveLength(1);
-      // The refusal is audited with the operation; the access log adds its own row once answered.
-      const actor = expect.stringMatching(/^admin-key:/);
-      await eventually(async () =>
-        expect(await auditOf(refused.headers['x-request-id'])).toEqual([
-          { wallet_id: SIGNER, action: `wallet_${operation}_refused`, severity: 'MEDIUM', actor, details: { reason: 'signer wallet in use' } },
-          {
-            wallet_id: SIGNER,
-            action: 'admin_request',
-            severity: 'LOW',
-            actor,
-            details: { method: 'POST', path: `/api/v1/admin/wallets/${SIGNER}/${operation}`, status: 409 },
-          },
-        ]),
-      );
-    });
+        expect(refused.status).toBe(409);
+        expect(Object.keys(refused.body).sort()).toEqual(ERROR_SHAPE_KEYS);
+        expect(refused.body).toMatchObject({
+          error: 'SIGNER_WALLET_IN_USE',
+          message: expect.stringContaining('BACKEND_SIGNER_WALLET_ID'),
+          user_message: expect.stringContaining('set BACKEND_SIGNER_WALLET_ID'),
+          details: { wallet_id: SIGNER, operation },
+          request_id: refused.headers['x-request-id'],
+        });
+        const after = await custodyRows(SIGNER);
+        expect(after).toEqual(before);
+        expect(after.filter((row) => row.status === 'active')).toHaveLength(1);
+        // The refusal is audited with the operation; the access log adds its own row once answered.
+        const actor = expect.stringMatching(/^admin-key:/);
+        await eventually(async () =>
+          expect(await auditOf(refused.headers['x-request-id'])).toEqual([
+            {
+              wallet_id: SIGNER,
+              action: `wallet_${operation}_refused`,
+              severity: 'MEDIUM',
+              actor,
+              details: { reason: 'signer wallet in use' },
+            },
+            {
+              wallet_id: SIGNER,
+              action: 'admin_request',
+              severity: 'LOW',
+              actor,
+              details: { method: 'POST', path: `/api/v1/admin/wallets/${SIGNER}/${operation}`, status: 409 },
+            },
+          ]),
+        );
+      },
+    );
 
     it('refuses the same through WalletCustodyService, and the wallet still signs as before', async () => {
       const custody = custodySigned!.get(WalletCustodyService);
@@ -130,7 +145,9 @@ describe('rotating or revoking the custody wallet the pipeline signs with', () =
     it('documents the refusal on both routes in OpenAPI', async () => {
       const { body: doc } = await request(server).get('/docs/openapi.json');
       for (const operation of ['rotate', 'revoke']) {
-        expect(doc.paths[`/api/v1/admin/wallets/{walletId}/${operation}`].post.responses['409'].description).toContain('SIGNER_WALLET_IN_USE');
+        expect(doc.paths[`/api/v1/admin/wallets/{walletId}/${operation}`].post.responses['409'].description).toContain(
+          'SIGNER_WALLET_IN_USE',
+        );
       }
     });
   });

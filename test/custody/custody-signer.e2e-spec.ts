@@ -29,17 +29,32 @@ describe('the pipeline signing with a custody wallet', () => {
   it('mints with the custody key, auditing each opening of it', async () => {
     setup = await startTestApp();
     const { chain } = setup;
-    const created = await request(setup.server).post('/api/v1/admin/wallets').set('X-API-Key', TEST_ADMIN_API_KEY).send({ walletId: 'hot-wallet' });
+    const created = await request(setup.server)
+      .post('/api/v1/admin/wallets')
+      .set('X-API-Key', TEST_ADMIN_API_KEY)
+      .send({ walletId: 'hot-wallet' });
     const signer = created.body.address as Address;
     // The operator's part: give the custody wallet gas and the minter role.
     await chain.testClient.setBalance({ address: signer, value: parseEther('10') });
-    const minterRole = await chain.publicClient.readContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'MINTER_ROLE' });
+    const minterRole = await chain.publicClient.readContract({
+      address: chain.contractAddress,
+      abi: havenAbi,
+      functionName: 'MINTER_ROLE',
+    });
     await chain.publicClient.waitForTransactionReceipt({
-      hash: await chain.backendWallet.writeContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'grantRole', args: [minterRole, signer] }),
+      hash: await chain.backendWallet.writeContract({
+        address: chain.contractAddress,
+        abi: havenAbi,
+        functionName: 'grantRole',
+        args: [minterRole, signer],
+      }),
     });
     // Only one pipeline may run on this database: the set-up instance stops sending first.
     await setup.app.close();
-    custodySigned = await createTestApplication({ ...setup.config, chain: { ...setup.config.chain, backendPrivateKey: undefined, signerWalletId: 'hot-wallet' } });
+    custodySigned = await createTestApplication({
+      ...setup.config,
+      chain: { ...setup.config.chain, backendPrivateKey: undefined, signerWalletId: 'hot-wallet' },
+    });
     await custodySigned.listen(0, '127.0.0.1');
 
     const holder = newAddress();
@@ -52,8 +67,15 @@ describe('the pipeline signing with a custody wallet', () => {
 
     const row = await eventually(
       async () => {
-        const [stored] = await withClient(setup.database.url, async (client) =>
-          (await client.query<{ status: string; tx_hash: string; sender: string }>(`SELECT status, tx_hash, sender FROM transactions WHERE id = $1`, [accepted.body.txId])).rows,
+        const [stored] = await withClient(
+          setup.database.url,
+          async (client) =>
+            (
+              await client.query<{ status: string; tx_hash: string; sender: string }>(
+                `SELECT status, tx_hash, sender FROM transactions WHERE id = $1`,
+                [accepted.body.txId],
+              )
+            ).rows,
         );
         expect(stored.status).toBe('confirmed');
         return stored;
@@ -63,15 +85,24 @@ describe('the pipeline signing with a custody wallet', () => {
     const transaction = await chain.publicClient.getTransaction({ hash: row.tx_hash as `0x${string}` });
     expect(transaction.from.toLowerCase()).toBe(signer.toLowerCase());
     expect(row.sender).toBe(signer.toLowerCase());
-    expect(await chain.publicClient.readContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [holder] })).toBe(
-      parseUnits('3', 18),
-    );
-    const accesses = await withClient(setup.database.url, async (client) =>
-      (await client.query(`SELECT actor, severity, details->>'purpose' AS purpose FROM wallet_audit_logs WHERE wallet_id = 'hot-wallet' AND action = 'private_key_decrypted'`)).rows,
+    expect(
+      await chain.publicClient.readContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [holder] }),
+    ).toBe(parseUnits('3', 18));
+    const accesses = await withClient(
+      setup.database.url,
+      async (client) =>
+        (
+          await client.query(
+            `SELECT actor, severity, details->>'purpose' AS purpose FROM wallet_audit_logs WHERE wallet_id = 'hot-wallet' AND action = 'private_key_decrypted'`,
+          )
+        ).rows,
     );
     expect(accesses).toContainEqual({ actor: 'pipeline', severity: 'HIGH', purpose: 'sign 1 transaction(s)' });
-    const [sealed] = await withClient(setup.database.url, async (client) =>
-      (await client.query<{ token: string }>(`SELECT encrypted_private_key AS token FROM wallet_custody WHERE wallet_id = 'hot-wallet'`)).rows,
+    const [sealed] = await withClient(
+      setup.database.url,
+      async (client) =>
+        (await client.query<{ token: string }>(`SELECT encrypted_private_key AS token FROM wallet_custody WHERE wallet_id = 'hot-wallet'`))
+          .rows,
     );
     recordCreatedKeys([new FernetKeyring([TEST_FERNET_KEY]).decrypt(sealed.token).plaintext.toString('hex')]);
   });

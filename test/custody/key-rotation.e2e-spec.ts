@@ -33,8 +33,14 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
   afterAll(() => testApp.close());
 
   const tokens = () =>
-    withClient(testApp.database.url, async (client) =>
-      (await client.query<{ encrypted_private_key: string; key_version: number }>(`SELECT encrypted_private_key, key_version FROM wallet_custody ORDER BY wallet_id`)).rows,
+    withClient(
+      testApp.database.url,
+      async (client) =>
+        (
+          await client.query<{ encrypted_private_key: string; key_version: number }>(
+            `SELECT encrypted_private_key, key_version FROM wallet_custody ORDER BY wallet_id`,
+          )
+        ).rows,
     );
   const withKeys = async <T>(keys: string[], use: (custody: WalletCustodyService) => Promise<T>): Promise<T> => {
     const app = await createTestApplication({ ...testApp.config, security: { ...testApp.config.security, walletEncryptionKeys: keys } });
@@ -45,7 +51,11 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
     }
   };
   const signAll = (custody: WalletCustodyService) =>
-    Promise.all(wallets.map((walletId) => custody.withSigner(walletId, { actor: 'test' }, 'check', (account) => account.signMessage({ message: 'x' }))));
+    Promise.all(
+      wallets.map((walletId) =>
+        custody.withSigner(walletId, { actor: 'test' }, 'check', (account) => account.signMessage({ message: 'x' })),
+      ),
+    );
   const reencrypt = () =>
     run(process.execPath, ['-r', '@swc-node/register', 'src/custody/cli/reencrypt.ts'], {
       cwd: REPO_ROOT,
@@ -81,10 +91,18 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
 
     // Resumable and idempotent: a second run has nothing left to do.
     expect((await reencrypt()).stdout).toMatch(/^re-encrypted 0 wallet key\(s\)/);
-    const audited = await withClient(testApp.database.url, async (client) =>
-      (await client.query<{ action: string; severity: string }>(`SELECT action, severity FROM wallet_audit_logs WHERE actor = 'custody:reencrypt' ORDER BY id`)).rows,
+    const audited = await withClient(
+      testApp.database.url,
+      async (client) =>
+        (
+          await client.query<{ action: string; severity: string }>(
+            `SELECT action, severity FROM wallet_audit_logs WHERE actor = 'custody:reencrypt' ORDER BY id`,
+          )
+        ).rows,
     );
-    expect(audited.filter((row) => row.action === 'key_reencrypted')).toEqual(Array(3).fill({ action: 'key_reencrypted', severity: 'HIGH' }));
+    expect(audited.filter((row) => row.action === 'key_reencrypted')).toEqual(
+      Array(3).fill({ action: 'key_reencrypted', severity: 'HIGH' }),
+    );
     expect(audited.map((row) => row.action).filter((action) => action.startsWith('reencrypt_'))).toEqual([
       'reencrypt_started',
       'reencrypt_finished',
@@ -112,8 +130,16 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
   });
 
   it('keys:generate prints a Fernet key and API keys the configuration accepts', async () => {
-    const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', 'scripts/generate-keys.ts'], { cwd: REPO_ROOT, env: bareEnvironment() });
-    const printed = Object.fromEntries(stdout.trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2)));
+    const { stdout } = await run(process.execPath, ['-r', '@swc-node/register', 'scripts/generate-keys.ts'], {
+      cwd: REPO_ROOT,
+      env: bareEnvironment(),
+    });
+    const printed = Object.fromEntries(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split(/=(.*)/s).slice(0, 2)),
+    );
 
     expect(Object.keys(printed)).toEqual(['WALLET_ENCRYPTION_KEY', 'ADMIN_API_KEY', 'API_KEY']);
     expect(() => FernetKey.parse(printed.WALLET_ENCRYPTION_KEY)).not.toThrow();

@@ -28,7 +28,10 @@ describe('custody with KMS envelope encryption', () => {
       config: (config) => ({
         ...config,
         security: { ...config.security, kms: { enabled: true, keyId: 'alias/haven-test', region: 'eu-west-1', endpoint: kms.endpoint } },
-        circuitBreakers: { ...config.circuitBreakers, kms: { failureThreshold: 3, successThreshold: 2, openTimeoutMs: KMS_OPEN_TIMEOUT_MS } },
+        circuitBreakers: {
+          ...config.circuitBreakers,
+          kms: { failureThreshold: 3, successThreshold: 2, openTimeoutMs: KMS_OPEN_TIMEOUT_MS },
+        },
       }),
     });
   });
@@ -43,9 +46,14 @@ describe('custody with KMS envelope encryption', () => {
   const createWallet = (walletId: string) =>
     request(testApp.server).post('/api/v1/admin/wallets').set('X-API-Key', TEST_ADMIN_API_KEY).send({ walletId });
   const sign = (walletId: string) =>
-    testApp.app.get(WalletCustodyService).withSigner(walletId, { actor: 'test' }, 'message', (account) => account.signMessage({ message: 'kms' }));
+    testApp.app
+      .get(WalletCustodyService)
+      .withSigner(walletId, { actor: 'test' }, 'message', (account) => account.signMessage({ message: 'kms' }));
   const databaseText = () =>
-    withClient(testApp.database.url, async (client) => (await client.query<{ dump: string }>(`SELECT json_agg(w)::text AS dump FROM wallet_custody w`)).rows[0].dump);
+    withClient(
+      testApp.database.url,
+      async (client) => (await client.query<{ dump: string }>(`SELECT json_agg(w)::text AS dump FROM wallet_custody w`)).rows[0].dump,
+    );
 
   it('seals each key under its own KMS data key and stores no data key in plaintext', async () => {
     const created = await createWallet('kms-guest-1');
@@ -63,11 +71,17 @@ describe('custody with KMS envelope encryption', () => {
     const signature = await sign('kms-guest-1');
     expect(await verifyMessage({ address: created.body.address as Address, message: 'kms', signature })).toBe(true);
     expect(kms.calls.Decrypt).toBe(1);
-    const [row] = await withClient(testApp.database.url, async (client) =>
-      (await client.query(`SELECT * FROM wallet_custody WHERE wallet_id = 'kms-guest-1'`)).rows,
+    const [row] = await withClient(
+      testApp.database.url,
+      async (client) => (await client.query(`SELECT * FROM wallet_custody WHERE wallet_id = 'kms-guest-1'`)).rows,
     );
     const key = await testApp.app.get(KeyVault).open(
-      { encryptedPrivateKey: row.encrypted_private_key, encryptionScheme: 'kms', keyVersion: row.key_version, encryptedDataKey: row.encrypted_data_key },
+      {
+        encryptedPrivateKey: row.encrypted_private_key,
+        encryptionScheme: 'kms',
+        keyVersion: row.key_version,
+        encryptedDataKey: row.encrypted_data_key,
+      },
       'kms-guest-1',
     );
     recordCreatedKeys([key.toString('hex')]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 
-import { WalletCustody,type WalletStatus } from '../../src/custody/wallet-custody.entity';
+import { WalletCustody, type WalletStatus } from '../../src/custody/wallet-custody.entity';
 import { dataSourceOptions, ENTITIES_GLOB, MIGRATION_TIMEOUTS } from '../../src/database/data-source.options';
 import { pendingMigrations, runMigrations } from '../../src/database/migrations.runner';
 import { Transaction } from '../../src/transactions/transaction.entity';
@@ -111,7 +111,10 @@ describe('entity decorators', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     // Every entity, found the way the TypeORM CLI finds them.
-    dataSource = await new DataSource({ ...dataSourceOptions(database.url, 2, MIGRATION_TIMEOUTS), entities: [ENTITIES_GLOB] }).initialize();
+    dataSource = await new DataSource({
+      ...dataSourceOptions(database.url, 2, MIGRATION_TIMEOUTS),
+      entities: [ENTITIES_GLOB],
+    }).initialize();
   });
 
   afterAll(async () => {

@@ -99,10 +99,7 @@ describe('error responses', () => {
   }
 
   it('answers malformed JSON with INVALID_JSON in the common shape', async () => {
-    const response = await request(testApp.server)
-      .post('/test-only/echo')
-      .set('Content-Type', 'application/json')
-      .send('{"name": "a",');
+    const response = await request(testApp.server).post('/test-only/echo').set('Content-Type', 'application/json').send('{"name": "a",');
 
     expect(response.status).toBe(400);
     expect(Object.keys(response.body).sort()).toEqual(ERROR_SHAPE_KEYS);

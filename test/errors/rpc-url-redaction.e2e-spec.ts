@@ -72,7 +72,10 @@ describe('the RPC URL (and the provider key in it) in errors', () => {
     expect(logs.text()).toContain(`URL: ${origin}/[REDACTED]`);
 
     for (const answer of answers) expect(answer).not.toContain(SECRET);
-    const errorLogs = await withClient(testApp.database.url, async (client) => (await client.query<object>('SELECT * FROM error_logs')).rows);
+    const errorLogs = await withClient(
+      testApp.database.url,
+      async (client) => (await client.query<object>('SELECT * FROM error_logs')).rows,
+    );
     expect(errorLogs.length).toBeGreaterThan(0);
     expect(JSON.stringify(errorLogs)).not.toContain(SECRET);
     expect(await tablesMentioning(SECRET)).toEqual([]);

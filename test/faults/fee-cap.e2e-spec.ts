@@ -15,8 +15,11 @@ describe('base fee above MAX_FEE_PER_GAS_GWEI', () => {
   afterEach(() => testApp?.close());
 
   const maxFeesSigned = () =>
-    withClient(testApp.database.url, async (client) => (await client.query<{ fee: string }>('SELECT max_fee_per_gas AS fee FROM transaction_attempts')).rows.map((row) => BigInt(row.fee)));
-  const held = async () => (await request(testApp.server).get('/health').expect(200)).body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
+    withClient(testApp.database.url, async (client) =>
+      (await client.query<{ fee: string }>('SELECT max_fee_per_gas AS fee FROM transaction_attempts')).rows.map((row) => BigInt(row.fee)),
+    );
+  const held = async () =>
+    (await request(testApp.server).get('/health').expect(200)).body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
 
   it('signs nothing while base fee plus tip is above the cap, holds requests queued, and sends them under the cap once it falls', async () => {
     testApp = await startTestApp({ config: (config) => ({ ...config, pipeline: { ...config.pipeline, maxFeePerGasWei: CAP } }) });
@@ -32,7 +35,11 @@ describe('base fee above MAX_FEE_PER_GAS_GWEI', () => {
     const caught = await pipeline.mint(newAddress(), tokens(1), 'caught in the spike');
     await eventually(async () => expect(await held()).toContain('fees_above_cap'));
     const signedBefore = await pipeline.attemptCount();
-    const ids = [await pipeline.mint(), await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'), await pipeline.burn(holder, tokens(3))];
+    const ids = [
+      await pipeline.mint(),
+      await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'),
+      await pipeline.burn(holder, tokens(3)),
+    ];
     // Several sender steps and replacer rounds pass (each at most 5 s apart while held).
     await new Promise((resolve) => setTimeout(resolve, 6_000));
     expect(await pipeline.statuses(ids)).toEqual(['queued', 'queued', 'queued']);

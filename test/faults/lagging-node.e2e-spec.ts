@@ -14,7 +14,11 @@ describe('a lagging second node behind the provider’s load balancer', () => {
   });
 
   const droppedAttempts = () =>
-    withClient(testApp.database.url, async (client) => (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM transaction_attempts WHERE status = 'dropped'`)).rows[0].n);
+    withClient(
+      testApp.database.url,
+      async (client) =>
+        (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM transaction_attempts WHERE status = 'dropped'`)).rows[0].n,
+    );
 
   it('waits for the receipt when the nonce is reported mined but the receipt is not known yet, and never re-queues', async () => {
     proxy = await faultProxyForLater();
@@ -29,7 +33,12 @@ describe('a lagging second node behind the provider’s load balancer', () => {
       methods: ['eth_getTransactionReceipt', 'eth_getTransactionByHash', 'eth_getBlockByNumber'],
       fault: { kind: 'lag', blocks: 4, ms: 35_000 },
     });
-    const ids = [await pipeline.mint(), await pipeline.mint(), await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'), await pipeline.burn(holder, tokens(3))];
+    const ids = [
+      await pipeline.mint(),
+      await pipeline.mint(),
+      await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'),
+      await pipeline.burn(holder, tokens(3)),
+    ];
 
     const rows = await pipeline.waitFor(ids, 'confirmed', 120_000);
     lag.clear();

@@ -38,7 +38,10 @@ describe('a broadcast answered after the client timed out, with receipts refused
     // The node took the sends although no answer reached the service in time.
     const { publicClient, contractAddress } = testApp.chain;
     await eventually(
-      async () => expect(await publicClient.readContract({ address: contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [recipients[0]] })).toBe(tokens(2)),
+      async () =>
+        expect(
+          await publicClient.readContract({ address: contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [recipients[0]] }),
+        ).toBe(tokens(2)),
       { timeoutMs: 60_000 },
     );
     expect(proxy.faulted().eth_sendRawTransaction).toBeGreaterThan(0);

@@ -12,7 +12,8 @@ describe('the contract paused, then unpaused', () => {
 
   afterEach(() => testApp?.close());
 
-  const held = async () => (await request(testApp.server).get('/health').expect(200)).body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
+  const held = async () =>
+    (await request(testApp.server).get('/health').expect(200)).body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
 
   it('keeps every accepted mint and redemption queued while paused, and confirms them all after, none failed', async () => {
     testApp = await startTestApp();
@@ -36,7 +37,12 @@ describe('the contract paused, then unpaused', () => {
     await pipeline.waitFor([await pipeline.mint(holder, tokens(10))], 'confirmed');
 
     await setPaused(true);
-    const ids = [await pipeline.mint(), await pipeline.mint(), await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'), await pipeline.burn(holder, tokens(3))];
+    const ids = [
+      await pipeline.mint(),
+      await pipeline.mint(),
+      await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'),
+      await pipeline.burn(holder, tokens(3)),
+    ];
     await eventually(async () => expect(await held()).toContain('contract_paused'));
     expect(await pipeline.statuses(ids)).toEqual(ids.map(() => 'queued'));
 

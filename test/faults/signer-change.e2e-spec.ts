@@ -25,7 +25,12 @@ describe('a restart with a different signer while batches are in flight', () => 
     await chain.testClient.setBalance({ address: newSigner, value: parseEther('10') });
     for (const role of ['MINTER_ROLE', 'BURNER_ROLE']) {
       await chain.publicClient.waitForTransactionReceipt({
-        hash: await chain.backendWallet.writeContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'grantRole', args: [keccak256(toHex(role)), newSigner] }),
+        hash: await chain.backendWallet.writeContract({
+          address: chain.contractAddress,
+          abi: havenAbi,
+          functionName: 'grantRole',
+          args: [keccak256(toHex(role)), newSigner],
+        }),
       });
     }
     const pipeline = requests(testApp);
@@ -33,7 +38,11 @@ describe('a restart with a different signer while batches are in flight', () => 
     await pipeline.waitFor([await pipeline.mint(holder, tokens(10))], 'confirmed');
 
     await chain.testClient.setAutomine(false);
-    const inFlight = [await pipeline.mint(), await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'), await pipeline.burn(holder, tokens(3))];
+    const inFlight = [
+      await pipeline.mint(),
+      await pipeline.mint(newAddress(), tokens(2), 'birthday bonus'),
+      await pipeline.burn(holder, tokens(3)),
+    ];
     const sent = await pipeline.waitFor(inFlight, 'submitted');
     // One of them leaves the mempool: only a re-broadcast of the old signer's bytes brings it back.
     await chain.testClient.dropTransaction({ hash: sent[0].tx_hash as Hex });

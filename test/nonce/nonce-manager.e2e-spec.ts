@@ -4,7 +4,7 @@ import { ConfigModule } from '../../src/config/config.module';
 import { NonceModule } from '../../src/nonce/nonce.module';
 import { NonceManager } from '../../src/nonce/nonce-manager.service';
 import { RedisModule } from '../../src/redis/redis.module';
-import { startTestChain,type TestChain } from '../support/chain';
+import { startTestChain, type TestChain } from '../support/chain';
 import { testConfig } from '../support/config';
 
 describe('NonceManager', () => {
@@ -45,9 +45,7 @@ describe('NonceManager', () => {
 
   it('never gives two instances the same nonce, and leaves no hole', async () => {
     const [a, b] = await Promise.all([instance(), instance()]);
-    const reserved = await Promise.all(
-      Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? a : b).reserve(chain.backendAddress)),
-    );
+    const reserved = await Promise.all(Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? a : b).reserve(chain.backendAddress)));
     const sorted = reserved.map(Number).sort((x, y) => x - y);
 
     expect(new Set(sorted).size).toBe(400);
@@ -58,11 +56,7 @@ describe('NonceManager', () => {
     const nonces = await instance({ redis: false });
     const first = await nonces.reserve(chain.backendAddress);
 
-    expect(await Promise.all([1, 2, 3].map(() => nonces.reserve(chain.backendAddress)))).toEqual([
-      first + 1n,
-      first + 2n,
-      first + 3n,
-    ]);
+    expect(await Promise.all([1, 2, 3].map(() => nonces.reserve(chain.backendAddress)))).toEqual([first + 1n, first + 2n, first + 3n]);
   });
 
   it('catches up with a chain that moved past the counter, and never moves backwards', async () => {

@@ -5,7 +5,7 @@ import type { DynamicModule, INestApplication } from '@nestjs/common';
 
 import { createApp } from '../../src/app.factory';
 import type { AppConfig } from '../../src/config';
-import { startTestChain,type TestChain, type TestChainOptions } from './chain';
+import { startTestChain, type TestChain, type TestChainOptions } from './chain';
 import { testConfig } from './config';
 import { createTestDatabase, type TestDatabase } from './database';
 import { logCaptureModule } from './log-capture';

@@ -47,7 +47,10 @@ export function testConfig(parts: {
     },
     monitoring: { pendingTxThresholdMinutes: 5, gasSpikeThreshold: 2, intervalSeconds: 60 },
     circuitBreakers: Object.fromEntries(
-      ['default', 'blockchain', 'smtp', 'webhook', 'kms'].map((name) => [name, { failureThreshold: 5, successThreshold: 2, openTimeoutMs: 30_000 }]),
+      ['default', 'blockchain', 'smtp', 'webhook', 'kms'].map((name) => [
+        name,
+        { failureThreshold: 5, successThreshold: 2, openTimeoutMs: 30_000 },
+      ]),
     ) as AppConfig['circuitBreakers'],
     pipeline: { batchMintMaxSize: 100, maxInFlight: 1000 },
   };

@@ -20,8 +20,16 @@ export async function insertQueuedRequest(databaseUrl: string, row: RequestRow):
     const { rows } = await client.query<{ id: string }>(
       `INSERT INTO transactions (kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
        VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-      [row.kind ?? 'mint', row.userId ?? 'user-1', row.address, row.amount.toString(), row.reason ?? 'stay reward', key,
-        createHash('sha256').update(key).digest('hex'), row.chainId],
+      [
+        row.kind ?? 'mint',
+        row.userId ?? 'user-1',
+        row.address,
+        row.amount.toString(),
+        row.reason ?? 'stay reward',
+        key,
+        createHash('sha256').update(key).digest('hex'),
+        row.chainId,
+      ],
     );
     return rows[0].id;
   });
@@ -41,14 +49,20 @@ export interface StoredRequest {
 }
 
 export async function requestRows(databaseUrl: string, ids: string[]): Promise<StoredRequest[]> {
-  return withClient(databaseUrl, async (client) =>
-    (await client.query<StoredRequest>(`SELECT * FROM transactions WHERE id = ANY($1::uuid[]) ORDER BY created_at, id`, [ids])).rows,
+  return withClient(
+    databaseUrl,
+    async (client) =>
+      (await client.query<StoredRequest>(`SELECT * FROM transactions WHERE id = ANY($1::uuid[]) ORDER BY created_at, id`, [ids])).rows,
   );
 }
 
-export async function attemptRows(databaseUrl: string, batchId: string): Promise<Array<{ tx_hash: string; status: string; purpose: string; max_fee_per_gas: string }>> {
-  return withClient(databaseUrl, async (client) =>
-    (await client.query(`SELECT * FROM transaction_attempts WHERE transaction_id = $1 ORDER BY created_at`, [batchId])).rows,
+export async function attemptRows(
+  databaseUrl: string,
+  batchId: string,
+): Promise<Array<{ tx_hash: string; status: string; purpose: string; max_fee_per_gas: string }>> {
+  return withClient(
+    databaseUrl,
+    async (client) =>
+      (await client.query(`SELECT * FROM transaction_attempts WHERE transaction_id = $1 ORDER BY created_at`, [batchId])).rows,
   );
 }
-

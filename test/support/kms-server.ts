@@ -50,7 +50,11 @@ export async function startLoopbackKms(): Promise<LoopbackKms> {
     GenerateDataKey: (body) => {
       const dataKey = randomBytes(body.KeySpec === 'AES_128' ? 16 : 32);
       issuedDataKeys.push(dataKey.toString('base64'));
-      return { KeyId: body.KeyId, Plaintext: dataKey.toString('base64'), CiphertextBlob: seal(dataKey, body.KeyId!, body.EncryptionContext) };
+      return {
+        KeyId: body.KeyId,
+        Plaintext: dataKey.toString('base64'),
+        CiphertextBlob: seal(dataKey, body.KeyId!, body.EncryptionContext),
+      };
     },
     Decrypt: (body) => {
       const { keyId, plaintext } = open(body.CiphertextBlob!, body.EncryptionContext);

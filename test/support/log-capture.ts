@@ -71,7 +71,12 @@ export function findKeysInLogs(dir: string): { keys: number; files: number; leak
       return [];
     }
   };
-  const keys = list('keys').flatMap((file) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((key) => key.toLowerCase()));
+  const keys = list('keys').flatMap((file) =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((key) => key.toLowerCase()),
+  );
   const logs = list('logs');
   const leaks = logs.filter((file) => {
     const text = readFileSync(file, 'utf8').toLowerCase();

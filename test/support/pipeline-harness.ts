@@ -1,7 +1,7 @@
-import { type Address,parseUnits } from 'viem';
+import { type Address, parseUnits } from 'viem';
 
 import type { AppConfig } from '../../src/config';
-import { type startTestApp,type TestApp } from './app';
+import { type startTestApp, type TestApp } from './app';
 import { newAddress } from './chain';
 import { withClient } from './database';
 import { eventually } from './eventually';
@@ -19,7 +19,10 @@ export const FAST_STUCK_MINUTES = 0.02;
  * test can make the provider refuse, delay or lag any call. Use as
  * `startTestApp({ config: behindProxy(proxy, ...) })`.
  */
-export function behindFaultProxy(proxy: { setUpstream(url: string): void; url: string }, change: (config: AppConfig) => AppConfig = (c) => c) {
+export function behindFaultProxy(
+  proxy: { setUpstream(url: string): void; url: string },
+  change: (config: AppConfig) => AppConfig = (c) => c,
+) {
   return (config: AppConfig): AppConfig => {
     proxy.setUpstream(config.chain.rpcUrl);
     return change({ ...config, chain: { ...config.chain, rpcUrl: proxy.url } });
@@ -33,7 +36,10 @@ export async function faultProxyForLater(): Promise<RpcFaultProxy & { setUpstrea
   return Object.assign(proxy, { setUpstream: (url: string) => void (upstream = url) });
 }
 
-export const fastStuck = (config: AppConfig): AppConfig => ({ ...config, monitoring: { ...config.monitoring, pendingTxThresholdMinutes: FAST_STUCK_MINUTES } });
+export const fastStuck = (config: AppConfig): AppConfig => ({
+  ...config,
+  monitoring: { ...config.monitoring, pendingTxThresholdMinutes: FAST_STUCK_MINUTES },
+});
 
 export const breakerNeverOpens = (config: AppConfig): AppConfig => ({
   ...config,
@@ -45,8 +51,10 @@ export function requests(testApp: Pick<TestApp, 'database' | 'chain'>) {
   const chainId = testApp.chain.chainId;
   const url = testApp.database.url;
   return {
-    mint: (address: Address = newAddress(), amount = tokens(1), reason = 'stay reward') => insertQueuedRequest(url, { address, amount, reason, chainId }),
-    burn: (address: Address, amount = tokens(1)) => insertQueuedRequest(url, { kind: 'burn', address, amount, reason: 'redemption', chainId }),
+    mint: (address: Address = newAddress(), amount = tokens(1), reason = 'stay reward') =>
+      insertQueuedRequest(url, { address, amount, reason, chainId }),
+    burn: (address: Address, amount = tokens(1)) =>
+      insertQueuedRequest(url, { kind: 'burn', address, amount, reason: 'redemption', chainId }),
     rows: (ids: string[]) => requestRows(url, ids),
     /** Waits until every request has the status, reporting the stragglers if it times out. */
     waitFor: (ids: string[], status: string, timeoutMs = 60_000) =>
@@ -54,14 +62,18 @@ export function requests(testApp: Pick<TestApp, 'database' | 'chain'>) {
         async () => {
           const rows = await requestRows(url, ids);
           const behind = rows.filter((row) => row.status !== status);
-          if (behind.length > 0) throw new Error(`${behind.length} of ${ids.length} not ${status}: ${behind.map((row) => row.status).join(', ')}`);
+          if (behind.length > 0)
+            throw new Error(`${behind.length} of ${ids.length} not ${status}: ${behind.map((row) => row.status).join(', ')}`);
           return rows;
         },
         { timeoutMs, intervalMs: 200 },
       ),
     statuses: async (ids: string[]) => (await requestRows(url, ids)).map((row: StoredRequest) => row.status),
     attemptCount: async () =>
-      withClient(url, async (client) => (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM transaction_attempts')).rows[0].n),
+      withClient(
+        url,
+        async (client) => (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM transaction_attempts')).rows[0].n,
+      ),
   };
 }
 

@@ -112,14 +112,17 @@ export async function reconcileChain(options: ReconcileOptions): Promise<Reconci
     const hash = row.tx_hash;
     const match = events.find((event) => !claimed.has(event.key) && matches(event, row, hash));
     if (match === undefined) {
-      problems.push(`${row.id} is confirmed in ${hash.trim()}, which emitted no ${EVENT_NAME[row.kind]} of ${row.amount} for ${row.address.toLowerCase()}`);
+      problems.push(
+        `${row.id} is confirmed in ${hash.trim()}, which emitted no ${EVENT_NAME[row.kind]} of ${row.amount} for ${row.address.toLowerCase()}`,
+      );
     } else claimed.add(match.key);
   }
 
   // A failed request must have left nothing: no event for it under any hash it was sent as.
   for (const row of allowFailed ? failed : []) {
     for (const hash of row.hashes ?? []) {
-      if (events.some((event) => matches(event, row, hash))) problems.push(`${row.id} is failed but ${hash} emitted its ${EVENT_NAME[row.kind]}`);
+      if (events.some((event) => matches(event, row, hash)))
+        problems.push(`${row.id} is failed but ${hash} emitted its ${EVENT_NAME[row.kind]}`);
     }
   }
 
@@ -127,7 +130,9 @@ export async function reconcileChain(options: ReconcileOptions): Promise<Reconci
   const mintedOnChain = total('mint', events);
   const burnedOnChain = total('burn', events);
   if (totalSupply !== mintedOnChain - burnedOnChain) {
-    problems.push(`totalSupply() is ${totalSupply} but Minted − Burned is ${mintedOnChain} − ${burnedOnChain} = ${mintedOnChain - burnedOnChain}`);
+    problems.push(
+      `totalSupply() is ${totalSupply} but Minted − Burned is ${mintedOnChain} − ${burnedOnChain} = ${mintedOnChain - burnedOnChain}`,
+    );
   }
   const requestTotal = (kind: Kind) => sum(confirmed.filter((row) => row.kind === kind).map((row) => BigInt(row.amount)));
   return {
@@ -151,7 +156,12 @@ export async function expectReconciled(options: ReconcileOptions): Promise<Recon
 }
 
 function matches(event: SupplyEvent, row: RequestRow, hash: string): boolean {
-  return event.txHash === hash.trim().toLowerCase() && event.kind === row.kind && event.address === row.address.toLowerCase() && event.amount === BigInt(row.amount);
+  return (
+    event.txHash === hash.trim().toLowerCase() &&
+    event.kind === row.kind &&
+    event.address === row.address.toLowerCase() &&
+    event.amount === BigInt(row.amount)
+  );
 }
 
 const sum = (amounts: readonly bigint[]): bigint => amounts.reduce((total, amount) => total + amount, 0n);

@@ -114,7 +114,11 @@ export async function startRpcFaultProxy(upstream: string | (() => string)): Pro
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.on('error', reject);
         answer.on('end', () =>
-          resolve({ status: answer.statusCode ?? 502, contentType: answer.headers['content-type'] ?? 'application/json', body: Buffer.concat(chunks) }),
+          resolve({
+            status: answer.statusCode ?? 502,
+            contentType: answer.headers['content-type'] ?? 'application/json',
+            body: Buffer.concat(chunks),
+          }),
         );
       });
       outgoing.end(body);
@@ -170,7 +174,11 @@ export async function startRpcFaultProxy(upstream: string | (() => string)): Pro
       const fault = matched[index]?.fault;
       if (fault?.kind === 'rpc-error') {
         mark(call.method);
-        answers[index] = { jsonrpc: '2.0', id: call.id, error: { code: fault.code ?? -32005, message: fault.message ?? 'rate limited: too many requests' } };
+        answers[index] = {
+          jsonrpc: '2.0',
+          id: call.id,
+          error: { code: fault.code ?? -32005, message: fault.message ?? 'rate limited: too many requests' },
+        };
         return;
       }
       const blocks = lagOf(index)?.blocks ?? 0n;
@@ -192,7 +200,11 @@ export async function startRpcFaultProxy(upstream: string | (() => string)): Pro
       const byId = new Map(received.map((item) => [item.id, item]));
       for (const [position, { index }] of forwarded.entries()) {
         const call = calls[index];
-        const got = byId.get(position) ?? { jsonrpc: '2.0', id: position, error: { code: -32603, message: 'the node left this call unanswered' } };
+        const got = byId.get(position) ?? {
+          jsonrpc: '2.0',
+          id: position,
+          error: { code: -32603, message: 'the node left this call unanswered' },
+        };
         noteMined(call, got);
         const lag = lagOf(index);
         const result = lag === undefined ? got.result : lagAnswer(call, got, head, lag);

@@ -40,7 +40,13 @@ describe('token API: mint and redeem', () => {
     const retry = await api.post('mint', body, key);
 
     expect(first.status).toBe(202);
-    expect(first.body).toMatchObject({ kind: 'mint', userId: 'guest-1', address: body.to, amount: '12.5', amountWei: parseUnits('12.5', 18).toString() });
+    expect(first.body).toMatchObject({
+      kind: 'mint',
+      userId: 'guest-1',
+      address: body.to,
+      amount: '12.5',
+      amountWei: parseUnits('12.5', 18).toString(),
+    });
     expect(['queued', 'signed', 'submitted', 'confirmed']).toContain(first.body.status);
     expect([retry.status, retry.body.txId]).toEqual([202, first.body.txId]);
     expect(await api.rowCount()).toBe(before + 1);
@@ -137,7 +143,8 @@ describe('token API: mint and redeem', () => {
     it('are refused beyond the balance less the redemptions in flight', async () => {
       const holder = newAddress();
       await api.fund(holder, '10');
-      const redeem = (amount: string, key = nextKey()) => api.post('redeem', { userId: 'guest-2', from: holder, amount, reason: 'shop' }, key);
+      const redeem = (amount: string, key = nextKey()) =>
+        api.post('redeem', { userId: 'guest-2', from: holder, amount, reason: 'shop' }, key);
 
       const tooMuch = await redeem('10.5');
       const fine = await redeem('6');

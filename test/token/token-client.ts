@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { type Address,parseUnits } from 'viem';
+import { type Address, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import type { TestApp } from '../support/app';

@@ -97,7 +97,9 @@ describe('token API: balances and transactions', () => {
     const mint = doc.paths['/api/v1/token/mint'].post;
 
     expect(mint.security).toEqual([{ 'client-key': [] }]);
-    expect(mint.parameters).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true })]));
+    expect(mint.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true })]),
+    );
     expect(Object.keys(mint.responses)).toEqual(expect.arrayContaining(['202', '400', '401', '404', '409']));
     expect(Object.keys(doc.paths['/api/v1/token/redeem'].post.responses)).toContain('422');
     expect(doc.paths['/api/v1/transactions/{txId}'].get.responses['404']).toBeDefined();

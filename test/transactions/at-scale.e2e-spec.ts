@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
-import { type Address,formatUnits, parseEventLogs, parseUnits } from 'viem';
+import { type Address, formatUnits, parseEventLogs, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
-import { newAddress, startTestChain,type TestChain } from '../support/chain';
+import { newAddress, startTestChain, type TestChain } from '../support/chain';
 import { TEST_API_KEY } from '../support/config';
 import { createTestDatabase, type TestDatabase, withClient } from '../support/database';
 import { eventually } from '../support/eventually';
@@ -50,8 +50,11 @@ describe('the pipeline at scale, across instances and crashes', () => {
   }
 
   const statuses = () =>
-    withClient(database.url, async (client) =>
-      (await client.query<{ status: string; count: number }>(`SELECT status, count(*)::int AS count FROM transactions GROUP BY status`)).rows,
+    withClient(
+      database.url,
+      async (client) =>
+        (await client.query<{ status: string; count: number }>(`SELECT status, count(*)::int AS count FROM transactions GROUP BY status`))
+          .rows,
     );
 
   async function waitAllConfirmed(count: number, timeoutMs: number): Promise<void> {
@@ -65,21 +68,32 @@ describe('the pipeline at scale, across instances and crashes', () => {
   }
 
   const mintedEvents = async () =>
-    parseEventLogs({ abi: havenAbi, eventName: 'Minted', logs: await chain.publicClient.getLogs({ address: chain.contractAddress, fromBlock: 0n }) });
+    parseEventLogs({
+      abi: havenAbi,
+      eventName: 'Minted',
+      logs: await chain.publicClient.getLogs({ address: chain.contractAddress, fromBlock: 0n }),
+    });
 
   it('confirms 500 concurrent mint requests sent to two instances, with contiguous unique nonces', async () => {
     const firstNonce = BigInt(await chain.publicClient.getTransactionCount({ address: chain.backendAddress, blockTag: 'pending' }));
     instances.push(...(await Promise.all([startInstance(shared), startInstance(shared)])));
 
-    const accepted = await requestMints(instances.map((instance) => instance.url), 500);
+    const accepted = await requestMints(
+      instances.map((instance) => instance.url),
+      500,
+    );
     await waitAllConfirmed(500, 240_000);
 
     const balances = await Promise.all(
-      accepted.map(({ to }) => chain.publicClient.readContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [to] })),
+      accepted.map(({ to }) =>
+        chain.publicClient.readContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [to] }),
+      ),
     );
     expect(balances).toEqual(accepted.map(({ amount }) => amount));
     const nonces = await withClient(database.url, async (client) =>
-      (await client.query<{ nonce: string }>(`SELECT DISTINCT nonce FROM transactions ORDER BY nonce`)).rows.map((row) => BigInt(row.nonce)),
+      (await client.query<{ nonce: string }>(`SELECT DISTINCT nonce FROM transactions ORDER BY nonce`)).rows.map((row) =>
+        BigInt(row.nonce),
+      ),
     );
     const lastNonce = BigInt(await chain.publicClient.getTransactionCount({ address: chain.backendAddress, blockTag: 'latest' })) - 1n;
     expect(nonces[0]).toBe(firstNonce);
@@ -93,12 +107,15 @@ describe('the pipeline at scale, across instances and crashes', () => {
     const first = await startInstance(shared, { BATCH_MINT_MAX_SIZE: '1' });
     instances.push(first);
     const accepted = await requestMints([first.url], 200);
-    const atKill = await eventually(async () => {
-      const rows = await statuses();
-      const inFlight = rows.filter((row) => row.status === 'signed' || row.status === 'submitted').reduce((n, row) => n + row.count, 0);
-      expect(inFlight).toBeGreaterThan(0);
-      return rows;
-    }, { intervalMs: 20 });
+    const atKill = await eventually(
+      async () => {
+        const rows = await statuses();
+        const inFlight = rows.filter((row) => row.status === 'signed' || row.status === 'submitted').reduce((n, row) => n + row.count, 0);
+        expect(inFlight).toBeGreaterThan(0);
+        return rows;
+      },
+      { intervalMs: 20 },
+    );
 
     first.process.child.kill('SIGKILL');
     await first.process.exited;

@@ -57,10 +57,16 @@ describe('reading evidence from the chain', () => {
     const { number } = await head();
 
     for (const tx of sent) {
-      expect(await findNonceTaker(client(), tx.sender, tx.nonce, { from: sent[0].block, head: number })).toEqual({ hash: tx.hash, blockNumber: tx.block });
+      expect(await findNonceTaker(client(), tx.sender, tx.nonce, { from: sent[0].block, head: number })).toEqual({
+        hash: tx.hash,
+        blockNumber: tx.block,
+      });
     }
     // Searching from a block after the nonce was taken still finds it.
-    expect(await findNonceTaker(client(), sent[0].sender, 0n, { from: number, head: number })).toEqual({ hash: sent[0].hash, blockNumber: sent[0].block });
+    expect(await findNonceTaker(client(), sent[0].sender, 0n, { from: number, head: number })).toEqual({
+      hash: sent[0].hash,
+      blockNumber: sent[0].block,
+    });
     expect(await findNonceTaker(client(), sent[0].sender, 4n, { from: sent[0].block, head: number })).toBeNull();
   });
 

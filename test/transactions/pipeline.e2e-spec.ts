@@ -1,4 +1,4 @@
-import { type Address,parseEventLogs, parseUnits } from 'viem';
+import { type Address, parseEventLogs, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import { TransactionsModule } from '../../src/transactions/transactions.module';
@@ -19,7 +19,12 @@ describe('transaction pipeline (automine)', () => {
   afterAll(() => testApp.close());
 
   const balanceOf = (address: Address) =>
-    testApp.chain.publicClient.readContract({ address: testApp.chain.contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [address] });
+    testApp.chain.publicClient.readContract({
+      address: testApp.chain.contractAddress,
+      abi: havenAbi,
+      functionName: 'balanceOf',
+      args: [address],
+    });
 
   const allConfirmed = (ids: string[]) =>
     eventually(async () => {
@@ -50,16 +55,31 @@ describe('transaction pipeline (automine)', () => {
 
   it('burns a redemption with burnFrom, and records a reverting one as failed with its reason', async () => {
     const holder = newAddress();
-    const [mint] = [await insertQueuedRequest(testApp.database.url, { address: holder, amount: tokens('5'), chainId: testApp.chain.chainId })];
+    const [mint] = [
+      await insertQueuedRequest(testApp.database.url, { address: holder, amount: tokens('5'), chainId: testApp.chain.chainId }),
+    ];
     await allConfirmed([mint]);
 
-    const burn = await insertQueuedRequest(testApp.database.url, { kind: 'burn', address: holder, amount: tokens('2'), chainId: testApp.chain.chainId });
+    const burn = await insertQueuedRequest(testApp.database.url, {
+      kind: 'burn',
+      address: holder,
+      amount: tokens('2'),
+      chainId: testApp.chain.chainId,
+    });
     const [burned] = await allConfirmed([burn]);
     const receipt = await testApp.chain.publicClient.getTransactionReceipt({ hash: burned.tx_hash as `0x${string}` });
-    expect(parseEventLogs({ abi: havenAbi, logs: receipt.logs, eventName: 'Burned' })[0].args).toMatchObject({ from: holder, amount: tokens('2') });
+    expect(parseEventLogs({ abi: havenAbi, logs: receipt.logs, eventName: 'Burned' })[0].args).toMatchObject({
+      from: holder,
+      amount: tokens('2'),
+    });
     expect(await balanceOf(holder)).toBe(tokens('3'));
 
-    const tooMuch = await insertQueuedRequest(testApp.database.url, { kind: 'burn', address: holder, amount: tokens('4'), chainId: testApp.chain.chainId });
+    const tooMuch = await insertQueuedRequest(testApp.database.url, {
+      kind: 'burn',
+      address: holder,
+      amount: tokens('4'),
+      chainId: testApp.chain.chainId,
+    });
     const [failed] = await eventually(async () => {
       const rows = await requestRows(testApp.database.url, [tooMuch]);
       expect(rows[0].status).toBe('failed');

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 
 import Redis from 'ioredis';
-import { type Address, type Hex,parseEventLogs, parseUnits } from 'viem';
+import { type Address, type Hex, parseEventLogs, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import type { AppConfig } from '../../src/config';
@@ -17,7 +17,10 @@ import { attemptRows, insertQueuedRequest, requestRows, type StoredRequest } fro
 
 const ONE = parseUnits('1', 18);
 /** Pending longer than this (1.2 s) counts as stuck in these tests. */
-const FAST_THRESHOLD = (config: AppConfig): AppConfig => ({ ...config, monitoring: { ...config.monitoring, pendingTxThresholdMinutes: 0.02 } });
+const FAST_THRESHOLD = (config: AppConfig): AppConfig => ({
+  ...config,
+  monitoring: { ...config.monitoring, pendingTxThresholdMinutes: 0.02 },
+});
 
 describe('known failure modes of today’s relayers', () => {
   let testApp: TestApp;
@@ -36,7 +39,12 @@ describe('known failure modes of today’s relayers', () => {
       { timeoutMs },
     );
   const balanceOf = (address: Address) =>
-    testApp.chain.publicClient.readContract({ address: testApp.chain.contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [address] });
+    testApp.chain.publicClient.readContract({
+      address: testApp.chain.contractAddress,
+      abi: havenAbi,
+      functionName: 'balanceOf',
+      args: [address],
+    });
   const mintedEventsTo = async (address: Address) =>
     parseEventLogs({
       abi: havenAbi,
@@ -127,7 +135,10 @@ describe('known failure modes of today’s relayers', () => {
     const first = await insert(newAddress());
     const sent = await waitFor(first, (row) => row.status === 'confirmed');
     const redis = new Redis(TEST_REDIS_URL, { keyPrefix: testApp.config.redis.keyPrefix });
-    await redis.set(`nonce:{${testApp.chain.chainId}:${testApp.chain.backendAddress.toLowerCase()}}:next`, String(BigInt(sent.nonce!) - 3n));
+    await redis.set(
+      `nonce:{${testApp.chain.chainId}:${testApp.chain.backendAddress.toLowerCase()}}:next`,
+      String(BigInt(sent.nonce!) - 3n),
+    );
     await redis.quit();
 
     const recipient = newAddress();

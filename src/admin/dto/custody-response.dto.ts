@@ -42,7 +42,8 @@ export class AuditLogDto implements AuditLogView {
 
 export class AuditLogPageDto {
   @ApiProperty({ type: [AuditLogDto] }) items!: AuditLogDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last' }) next_cursor!: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'Pass as `cursor` for the next page; null on the last' }) next_cursor!:
+    string | null;
 }
 
 /** `{ valid: true, checked }`, or `{ valid: false, checked, first_invalid_id, reason }`. */

@@ -35,8 +35,18 @@ export class WalletAuditLogRepository {
   }
 
   /** Up to `take` rows, newest first, filtered; `beforeId` continues from an earlier page. */
-  newestFirst(query: { walletId?: string; severity?: AuditSeverity; from?: Date; to?: Date; beforeId?: string; take: number }): Promise<WalletAuditLog[]> {
-    const createdAt = [...(query.from === undefined ? [] : [MoreThanOrEqual(query.from)]), ...(query.to === undefined ? [] : [LessThan(query.to)])];
+  newestFirst(query: {
+    walletId?: string;
+    severity?: AuditSeverity;
+    from?: Date;
+    to?: Date;
+    beforeId?: string;
+    take: number;
+  }): Promise<WalletAuditLog[]> {
+    const createdAt = [
+      ...(query.from === undefined ? [] : [MoreThanOrEqual(query.from)]),
+      ...(query.to === undefined ? [] : [LessThan(query.to)]),
+    ];
     const where: FindOptionsWhere<WalletAuditLog> = {
       ...(query.walletId === undefined ? {} : { walletId: query.walletId }),
       ...(query.severity === undefined ? {} : { severity: query.severity }),

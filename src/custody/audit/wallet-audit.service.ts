@@ -42,7 +42,8 @@ export interface AuditQuery {
   limit: number;
 }
 
-export type ChainVerification = { valid: true; checked: number } | { valid: false; checked: number; first_invalid_id: string; reason: string };
+export type ChainVerification =
+  { valid: true; checked: number } | { valid: false; checked: number; first_invalid_id: string; reason: string };
 
 const VERIFY_BATCH = 1_000;
 
@@ -78,8 +79,10 @@ export class WalletAuditService {
     for (;;) {
       const rows = await this.logs.after(after, VERIFY_BATCH);
       for (const row of rows) {
-        if (row.prevHash !== previous) return { valid: false, checked, first_invalid_id: row.id, reason: 'does not follow the previous row' };
-        if (row.hash !== auditRowHash(row)) return { valid: false, checked, first_invalid_id: row.id, reason: 'content does not match its hash' };
+        if (row.prevHash !== previous)
+          return { valid: false, checked, first_invalid_id: row.id, reason: 'does not follow the previous row' };
+        if (row.hash !== auditRowHash(row))
+          return { valid: false, checked, first_invalid_id: row.id, reason: 'content does not match its hash' };
         previous = row.hash;
         checked++;
       }

@@ -58,7 +58,9 @@ export class FernetKey {
     const body = Buffer.concat([Buffer.from([VERSION]), timestamp, iv, cipher.update(plaintext), cipher.final()]);
     const mac = createHmac('sha256', this.signingKey).update(body).digest();
     // Python writes standard url-safe base64 with padding; so do we, so tokens match byte for byte.
-    return Buffer.concat([body, mac]).toString('base64url').padEnd(Math.ceil((body.length + HMAC_BYTES) / 3) * 4, '=');
+    return Buffer.concat([body, mac])
+      .toString('base64url')
+      .padEnd(Math.ceil((body.length + HMAC_BYTES) / 3) * 4, '=');
   }
 
   /** The plaintext, or `InvalidFernetToken`. With `ttlSeconds`, old and far-future tokens fail too. */

@@ -40,7 +40,12 @@ export class KeyVault {
   async seal(plaintext: Buffer, binding: string): Promise<SealedKey> {
     if (this.kms !== null) {
       const sealed = await this.kms.seal(plaintext, binding);
-      return { encryptedPrivateKey: sealed.ciphertext, encryptedDataKey: sealed.encryptedDataKey, encryptionScheme: 'kms', keyVersion: this.kms.keyVersion };
+      return {
+        encryptedPrivateKey: sealed.ciphertext,
+        encryptedDataKey: sealed.encryptedDataKey,
+        encryptionScheme: 'kms',
+        keyVersion: this.kms.keyVersion,
+      };
     }
     return {
       encryptedPrivateKey: this.fernet.encrypt(plaintext),

@@ -45,7 +45,9 @@ export class KmsEnvelope {
       cipher.setAAD(Buffer.from(context));
       const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       return {
-        ciphertext: [FORMAT, iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.'),
+        ciphertext: [FORMAT, iv, cipher.getAuthTag(), ciphertext]
+          .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+          .join('.'),
         encryptedDataKey: Buffer.from(generated.CiphertextBlob!).toString('base64'),
       };
     } finally {

@@ -23,14 +23,20 @@ abstract class TokenRequestDto {
 }
 
 export class MintRequestDto extends TokenRequestDto {
-  @ApiPropertyOptional({ example: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', description: 'Recipient; default: the user’s custodial wallet' })
+  @ApiPropertyOptional({
+    example: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+    description: 'Recipient; default: the user’s custodial wallet',
+  })
   @IsOptional()
   @IsString()
   to?: string;
 }
 
 export class RedeemRequestDto extends TokenRequestDto {
-  @ApiPropertyOptional({ example: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', description: 'Holder to burn from; default: the user’s custodial wallet' })
+  @ApiPropertyOptional({
+    example: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8',
+    description: 'Holder to burn from; default: the user’s custodial wallet',
+  })
   @IsOptional()
   @IsString()
   from?: string;

@@ -14,7 +14,8 @@ export class TransactionResponseDto {
   @ApiProperty({ enum: ['mint', 'burn'] }) kind!: string;
   @ApiProperty({
     enum: TRANSACTION_STATUSES,
-    description: 'mined: in a block, awaiting confirmations; reorged: its block left the chain, in flight again with the same signed transaction',
+    description:
+      'mined: in a block, awaiting confirmations; reorged: its block left the chain, in flight again with the same signed transaction',
   })
   status!: string;
   @ApiProperty() userId!: string;

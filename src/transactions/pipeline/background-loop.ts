@@ -59,4 +59,7 @@ export class BackgroundLoop {
 }
 
 /** An idle wait of `ms`, cut short by shutdown. */
-export const sleep = (ms: number): IdleWait => (signal) => delay(ms, signal);
+export const sleep =
+  (ms: number): IdleWait =>
+  (signal) =>
+    delay(ms, signal);

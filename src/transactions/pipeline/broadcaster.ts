@@ -50,7 +50,9 @@ export class Broadcaster {
     );
     await this.repository.markSubmitted(broadcasts.filter((_, i) => results[i].outcome === 'accepted'));
     await Promise.all(
-      broadcasts.flatMap((broadcast, i) => (results[i].outcome === 'accepted' ? [] : [this.record(broadcast, results[i].outcome, results[i].failure)])),
+      broadcasts.flatMap((broadcast, i) =>
+        results[i].outcome === 'accepted' ? [] : [this.record(broadcast, results[i].outcome, results[i].failure)],
+      ),
     );
     return results.map((result) => result.outcome);
   }

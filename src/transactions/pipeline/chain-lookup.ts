@@ -1,4 +1,4 @@
-import { type Hex, type Transaction, TransactionNotFoundError, type TransactionReceipt,TransactionReceiptNotFoundError } from 'viem';
+import { type Hex, type Transaction, TransactionNotFoundError, type TransactionReceipt, TransactionReceiptNotFoundError } from 'viem';
 
 import type { HavenPublicClient } from '../../chain/chain.clients';
 

@@ -25,7 +25,10 @@ describe('fee policy', () => {
   });
 
   it('keeps the priority fee within the max fee', () => {
-    const next = replacementFees({ maxFeePerGas: gwei(1), maxPriorityFeePerGas: gwei(1) }, { maxFeePerGas: 0n, maxPriorityFeePerGas: gwei(5) });
+    const next = replacementFees(
+      { maxFeePerGas: gwei(1), maxPriorityFeePerGas: gwei(1) },
+      { maxFeePerGas: 0n, maxPriorityFeePerGas: gwei(5) },
+    );
 
     expect(next.maxFeePerGas).toBeGreaterThanOrEqual(next.maxPriorityFeePerGas);
   });
@@ -37,7 +40,10 @@ describe('fee policy', () => {
     expect(feesUnderCap(market, gwei(26))).toEqual({ maxFeePerGas: gwei(26), maxPriorityFeePerGas: gwei(1) });
     // The tip alone fits, but base fee + tip does not: a send signed now could never be mined.
     expect(feesUnderCap(market, gwei(24.5))).toBeNull();
-    expect(feesUnderCap({ ...market, baseFeePerGas: gwei(2) }, gwei(24.5))).toEqual({ maxFeePerGas: gwei(24.5), maxPriorityFeePerGas: gwei(1) });
+    expect(feesUnderCap({ ...market, baseFeePerGas: gwei(2) }, gwei(24.5))).toEqual({
+      maxFeePerGas: gwei(24.5),
+      maxPriorityFeePerGas: gwei(1),
+    });
     expect(withinCap(market.fees, gwei(20))).toBe(false);
     expect(withinCap(market.fees, undefined)).toBe(true);
   });

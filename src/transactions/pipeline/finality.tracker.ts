@@ -25,7 +25,11 @@ export class FinalityTracker {
   private readonly confirmations: number;
   private readonly watchBlocks: bigint;
 
-  constructor(@Inject(PUBLIC_CLIENT) client: HavenPublicClient, config: AppConfigService, private readonly repository: TransactionRepository) {
+  constructor(
+    @Inject(PUBLIC_CLIENT) client: HavenPublicClient,
+    config: AppConfigService,
+    private readonly repository: TransactionRepository,
+  ) {
     this.canonical = new CanonicalChain(client);
     this.confirmations = config.get('chain').confirmations;
     const fourTimes = 4n * BigInt(this.confirmations);
@@ -45,7 +49,10 @@ export class FinalityTracker {
   async advance(head: BlockLink): Promise<void> {
     const watched = await this.repository.watchedBlocks(this.watchFrom(head.number));
     if (watched.length === 0) return;
-    const canonical = await this.canonical.hashesAt(head, watched.map((block) => block.number));
+    const canonical = await this.canonical.hashesAt(
+      head,
+      watched.map((block) => block.number),
+    );
     const deepening: Hex[] = [];
     for (const block of watched) {
       const hash = canonical.get(block.number);
@@ -55,7 +62,11 @@ export class FinalityTracker {
         continue;
       }
       const moved = await this.repository.markReorged(block.hash);
-      if (moved.length > 0) this.logger.warn({ block: block.number.toString(), was: block.hash, now: hash, batches: moved }, 'block reorged out; its transactions are back in flight');
+      if (moved.length > 0)
+        this.logger.warn(
+          { block: block.number.toString(), was: block.hash, now: hash, batches: moved },
+          'block reorged out; its transactions are back in flight',
+        );
     }
     await this.repository.deepen(deepening, head.number, this.confirmations);
   }

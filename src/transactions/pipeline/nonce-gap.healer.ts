@@ -45,7 +45,11 @@ export class NonceGapHealer implements OnApplicationBootstrap, OnApplicationShut
     const held = await this.repository.heldNonces(address, 0n);
     if (held.length === 0 || (await this.repository.queuedCount()) > 0) return 'idle';
     const ceiling = held.reduce((a, b) => (b > a ? b : a));
-    for (let nonce = await this.nonces.takeRecycledBelow(address, ceiling); nonce !== null; nonce = await this.nonces.takeRecycledBelow(address, ceiling)) {
+    for (
+      let nonce = await this.nonces.takeRecycledBelow(address, ceiling);
+      nonce !== null;
+      nonce = await this.nonces.takeRecycledBelow(address, ceiling)
+    ) {
       await this.fillHole(nonce);
     }
     return 'idle';

@@ -32,7 +32,9 @@ export async function findNonceTaker(
     else low = middle;
   }
   const block = await client.getBlock({ blockNumber: high, includeTransactions: true });
-  const taker = block.transactions.find((transaction) => transaction.from.toLowerCase() === sender.toLowerCase() && BigInt(transaction.nonce) === nonce);
+  const taker = block.transactions.find(
+    (transaction) => transaction.from.toLowerCase() === sender.toLowerCase() && BigInt(transaction.nonce) === nonce,
+  );
   if (taker === undefined) throw new Error(`block ${high} raised the count of ${sender} past ${nonce} without a transaction at that nonce`);
   return { hash: taker.hash, blockNumber: high };
 }

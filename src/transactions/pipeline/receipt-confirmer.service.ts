@@ -76,7 +76,9 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     const batches = await this.repository.unfinishedBatches(sender, { belowNonce: mined });
     if (batches.length === 0) return [];
     const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
-    const receipts = new Map(await Promise.all(attempts.map(async (attempt) => [attempt.hash, await receiptOf(this.client, attempt.hash)] as const)));
+    const receipts = new Map(
+      await Promise.all(attempts.map(async (attempt) => [attempt.hash, await receiptOf(this.client, attempt.hash)] as const)),
+    );
 
     const successes: Parameters<TransactionRepository['recordSuccess']>[0] = [];
     const unknown: UnfinishedBatch[] = [];
@@ -90,7 +92,8 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
         const depth = head.number >= receipt.blockNumber ? head.number - receipt.blockNumber + 1n : 1n;
         const final = this.finality.isFinal(depth);
         if (attempt.purpose === 'send' || attempt.purpose === 'replacement') {
-          if (receipt.status === 'success') successes.push({ batchId: batch.batchId, ...facts(receipt), confirmations: Number(depth), final });
+          if (receipt.status === 'success')
+            successes.push({ batchId: batch.batchId, ...facts(receipt), confirmations: Number(depth), final });
           else if (final) await this.settleReverted(sender, attempt, receipt, depth);
         } else if (final) {
           // Our own no-op took the nonce: the requests were never executed.
@@ -114,7 +117,9 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
   private async weighAbsence(sender: Address, batches: UnfinishedBatch[], attempts: StoredAttempt[], head: BlockLink): Promise<void> {
     if (batches.length === 0) return;
     const candidates = attempts.filter((attempt) => batches.some((batch) => batch.batchId === attempt.batchId));
-    const known = new Map(await Promise.all(candidates.map(async (attempt) => [attempt.hash, await transactionOf(this.client, attempt.hash)] as const)));
+    const known = new Map(
+      await Promise.all(candidates.map(async (attempt) => [attempt.hash, await transactionOf(this.client, attempt.hash)] as const)),
+    );
     let searches = 0;
     for (const batch of batches) {
       const own = candidates.filter((attempt) => attempt.batchId === batch.batchId);
@@ -150,7 +155,14 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     this.evidence.forget(batch.batchId);
     if (requeued > 0) {
       this.logger.warn(
-        { batchId: batch.batchId, sender, nonce: batch.nonce.toString(), takenBy: taker.hash, block: taker.blockNumber.toString(), requeued },
+        {
+          batchId: batch.batchId,
+          sender,
+          nonce: batch.nonce.toString(),
+          takenBy: taker.hash,
+          block: taker.blockNumber.toString(),
+          requeued,
+        },
         'nonce taken by a transaction that is not ours; requests re-queued',
       );
     }
@@ -177,9 +189,15 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
 
   private async requeueUnexecuted(attempt: StoredAttempt, why: string): Promise<void> {
     const requeued = await this.repository.transaction(async (manager) =>
-      (await this.repository.lockLiveBatch(manager, attempt.batchId)) ? this.repository.requeueUnexecuted(manager, attempt.batchId, attempt.hash) : 0,
+      (await this.repository.lockLiveBatch(manager, attempt.batchId))
+        ? this.repository.requeueUnexecuted(manager, attempt.batchId, attempt.hash)
+        : 0,
     );
-    if (requeued > 0) this.logger.warn({ batchId: attempt.batchId, hash: attempt.hash, requeued, why }, 'nonce used without executing the requests; re-queued');
+    if (requeued > 0)
+      this.logger.warn(
+        { batchId: attempt.batchId, hash: attempt.hash, requeued, why },
+        'nonce used without executing the requests; re-queued',
+      );
   }
 
   /** Replays the call at the block before, to read the revert reason the receipt lacks. */

@@ -29,9 +29,15 @@ const PATTERNS: Array<[SendOutcome, RegExp]> = [
   ['accepted', /already known|known transaction|already imported|transaction already exists/i],
   ['nonce_too_low', /nonce too low|nonce has already been used|oldnonce|invalid nonce.*lower/i],
   ['replacement_underpriced', /replacement transaction underpriced|replacement underpriced|fee too low to replace/i],
-  ['underpriced', /transaction underpriced|less than (the )?block base ?fee|fee ?cap (is )?(less|lower) than|gas price too low|feecap too low|max fee per gas less than|underpriced/i],
+  [
+    'underpriced',
+    /transaction underpriced|less than (the )?block base ?fee|fee ?cap (is )?(less|lower) than|gas price too low|feecap too low|max fee per gas less than|underpriced/i,
+  ],
   ['insufficient_funds', /insufficient funds/i],
-  ['rejected', /exceeds block gas limit|intrinsic gas too low|gas limit reached|invalid sender|invalid signature|oversized data|tx type not supported|chain ?id/i],
+  [
+    'rejected',
+    /exceeds block gas limit|intrinsic gas too low|gas limit reached|invalid sender|invalid signature|oversized data|tx type not supported|chain ?id/i,
+  ],
 ];
 
 export function classifySendError(error: unknown): SendOutcome {

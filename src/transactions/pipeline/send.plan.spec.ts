@@ -1,4 +1,4 @@
-import { type Address,decodeFunctionData } from 'viem';
+import { type Address, decodeFunctionData } from 'viem';
 
 import { havenAbi } from '../../chain/haven.abi';
 import { planSends, type QueuedRequest } from './send.plan';

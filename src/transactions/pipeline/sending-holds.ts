@@ -48,7 +48,13 @@ export class SendingHolds {
     this.holds.set(reason, { reason, since: new Date(), details });
     this.logger.warn({ reason, ...details }, `${TITLES[reason]}; accepted requests stay queued`);
     this.alerts
-      .raise({ severity: 'warning', category: 'pipeline_held', title: TITLES[reason], details: { reason, ...details }, dedupKey: `pipeline_held:${reason}` })
+      .raise({
+        severity: 'warning',
+        category: 'pipeline_held',
+        title: TITLES[reason],
+        details: { reason, ...details },
+        dedupKey: `pipeline_held:${reason}`,
+      })
       .catch((error: unknown) => this.logger.error({ err: error, reason }, 'could not record the hold alert'));
   }
 

@@ -106,15 +106,33 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
       return;
     }
     const call = parseTransaction(original.raw);
-    const { raw, hash } = await this.signer.sign({ nonce: batch.nonce, to: call.to!, data: call.data!, gas: original.gasLimit || call.gas!, fees });
-    const attempt = { batchId: batch.batchId, nonce: batch.nonce, hash, raw, fees, gasLimit: original.gasLimit, purpose: 'replacement' as const, signedAtBlock: market.blockNumber };
+    const { raw, hash } = await this.signer.sign({
+      nonce: batch.nonce,
+      to: call.to!,
+      data: call.data!,
+      gas: original.gasLimit || call.gas!,
+      fees,
+    });
+    const attempt = {
+      batchId: batch.batchId,
+      nonce: batch.nonce,
+      hash,
+      raw,
+      fees,
+      gasLimit: original.gasLimit,
+      purpose: 'replacement' as const,
+      signedAtBlock: market.blockNumber,
+    };
     const stored = await this.repository.transaction(async (manager) => {
       if (!(await this.repository.lockLiveBatch(manager, batch.batchId))) return false;
       await this.repository.storeReplacement(manager, attempt);
       return true;
     });
     if (!stored) return;
-    this.logger.warn({ batchId: batch.batchId, nonce: batch.nonce.toString(), hash, maxFeePerGas: fees.maxFeePerGas.toString() }, 'replacing a stuck transaction');
+    this.logger.warn(
+      { batchId: batch.batchId, nonce: batch.nonce.toString(), hash, maxFeePerGas: fees.maxFeePerGas.toString() },
+      'replacing a stuck transaction',
+    );
     await this.broadcaster.send({ ...attempt, fresh: false });
   }
 }

@@ -69,7 +69,11 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     breakers: CircuitBreakerRegistry,
   ) {
     this.chainBreaker = breakers.register(BLOCKCHAIN_BREAKER);
-    this.loop = new BackgroundLoop('TransactionSender', () => this.sendQueued(), (signal) => this.queuedWork.waitForWork(IDLE_POLL_MS, signal));
+    this.loop = new BackgroundLoop(
+      'TransactionSender',
+      () => this.sendQueued(),
+      (signal) => this.queuedWork.waitForWork(IDLE_POLL_MS, signal),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -122,7 +126,12 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     return { attempts, requests: sendable.reduce((sum, { plan }) => sum + plan.requests.length, 0) };
   }
 
-  private async store(claimToken: string, sendable: Array<{ plan: PlannedSend; gas: bigint }>, fees: Fees, head: bigint): Promise<SignedAttempt[]> {
+  private async store(
+    claimToken: string,
+    sendable: Array<{ plan: PlannedSend; gas: bigint }>,
+    fees: Fees,
+    head: bigint,
+  ): Promise<SignedAttempt[]> {
     const address = this.signer.address;
     const leaseStart = Date.now();
     // Reserved together, so the nonce store serves them in one round trip; handed out in
@@ -167,7 +176,11 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
   /** Gas for the call, or the revert it would meet. Any other failure (RPC) throws: the claim is released untouched. */
   private async estimate(plan: PlannedSend): Promise<Estimate> {
     try {
-      const gas = await this.client.estimateGas({ account: this.signer.address, to: this.config.get('chain').contractAddress, data: plan.data });
+      const gas = await this.client.estimateGas({
+        account: this.signer.address,
+        to: this.config.get('chain').contractAddress,
+        data: plan.data,
+      });
       return { plan, gas: (gas * GAS_MARGIN_PERCENT[plan.lead.kind]) / 100n };
     } catch (error) {
       if (!isRevertError(error)) throw error;
@@ -188,7 +201,8 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     }
     const reverted = estimates.flatMap((estimate) => ('revert' in estimate ? [estimate] : []));
     const blocking = new Map<string, Awaited<ReturnType<ContractConditions['blocking']>>>();
-    for (const kind of new Set(reverted.map(({ plan }) => plan.lead.kind))) blocking.set(kind, await this.conditions.blocking(kind, this.signer.address));
+    for (const kind of new Set(reverted.map(({ plan }) => plan.lead.kind)))
+      blocking.set(kind, await this.conditions.blocking(kind, this.signer.address));
     for (const { plan, revert } of reverted) {
       const holds = blocking.get(plan.lead.kind)!;
       if (holds.length > 0) {
@@ -200,7 +214,12 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
         continue;
       }
       this.sendAlone.delete(plan.lead.id);
-      await this.repository.failClaimed([plan.lead.id], claimToken, 'TRANSACTION_REVERTED', describeRevert(revert) ?? describeError(revert));
+      await this.repository.failClaimed(
+        [plan.lead.id],
+        claimToken,
+        'TRANSACTION_REVERTED',
+        describeRevert(revert) ?? describeError(revert),
+      );
     }
     return sendable;
   }

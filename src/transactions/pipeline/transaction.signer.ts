@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { type Address, type Hex, keccak256 } from 'viem';
-import { type PrivateKeyAccount,privateKeyToAccount } from 'viem/accounts';
+import { type PrivateKeyAccount, privateKeyToAccount } from 'viem/accounts';
 
 import { AppConfigService } from '../../config/app-config.service';
 import { WalletCustodyService } from '../../custody/wallet-custody.service';
