@@ -1,28 +1,19 @@
-import { startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
 import { withClient } from '../support/database';
-import { behindFaultProxy, fastStuck, faultProxyForLater, reconcileAll, requests, tokens } from '../support/pipeline-harness';
-import type { RpcFaultProxy } from '../support/rpc-fault-proxy';
+import { appsBehindFaultProxy, fastStuck, reconcileAll, requests, tokens } from '../support/pipeline-harness';
 
 describe('a lagging second node behind the provider’s load balancer', () => {
-  let testApp: TestApp;
-  let proxy: RpcFaultProxy & { setUpstream(url: string): void };
+  const start = appsBehindFaultProxy();
 
-  afterEach(async () => {
-    await testApp?.close();
-    await proxy?.close();
-  });
-
-  const droppedAttempts = () =>
+  const droppedAttempts = (databaseUrl: string) =>
     withClient(
-      testApp.database.url,
+      databaseUrl,
       async (client) =>
         (await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM transaction_attempts WHERE status = 'dropped'`)).rows[0].n,
     );
 
   it('waits for the receipt when the nonce is reported mined but the receipt is not known yet, and never re-queues', async () => {
-    proxy = await faultProxyForLater();
-    testApp = await startTestApp({ chain: { blockTime: 1 }, config: behindFaultProxy(proxy, fastStuck) });
+    const { testApp, proxy } = await start({ chain: { blockTime: 1 }, config: fastStuck });
     const pipeline = requests(testApp);
     const holder = newAddress();
     await pipeline.waitFor([await pipeline.mint(holder, tokens(10))], 'confirmed');
@@ -44,7 +35,7 @@ describe('a lagging second node behind the provider’s load balancer', () => {
     lag.clear();
     expect(proxy.faulted().eth_getTransactionReceipt).toBeGreaterThan(0);
     expect(rows.every((row) => row.attempt_count === 1)).toBe(true);
-    expect(await droppedAttempts()).toBe(0);
+    expect(await droppedAttempts(testApp.database.url)).toBe(0);
     await reconcileAll(testApp);
   }, 180_000);
 });

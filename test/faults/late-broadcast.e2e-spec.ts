@@ -1,9 +1,7 @@
 import { havenAbi } from '../../src/chain/haven.abi';
-import { startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
 import { eventually } from '../support/eventually';
-import { behindFaultProxy, fastStuck, faultProxyForLater, reconcileAll, requests, tokens } from '../support/pipeline-harness';
-import type { RpcFaultProxy } from '../support/rpc-fault-proxy';
+import { appsBehindFaultProxy, fastStuck, reconcileAll, requests, tokens } from '../support/pipeline-harness';
 
 /** Past the service's 10 s RPC timeout: the client gives up, the node has the transaction. */
 const LATE_ANSWER_MS = 11_000;
@@ -11,17 +9,10 @@ const LATE_ANSWER_MS = 11_000;
 const RECEIPTS_REFUSED_MS = 32_000;
 
 describe('a broadcast answered after the client timed out, with receipts refused meanwhile', () => {
-  let testApp: TestApp;
-  let proxy: RpcFaultProxy & { setUpstream(url: string): void };
-
-  afterEach(async () => {
-    await testApp?.close();
-    await proxy?.close();
-  });
+  const start = appsBehindFaultProxy();
 
   it('mints and burns exactly once: "nonce too low" on the retry is not taken for "not sent"', async () => {
-    proxy = await faultProxyForLater();
-    testApp = await startTestApp({ chain: { blockTime: 1 }, config: behindFaultProxy(proxy, fastStuck) });
+    const { testApp, proxy } = await start({ chain: { blockTime: 1 }, config: fastStuck });
     const pipeline = requests(testApp);
     const holder = newAddress();
     await pipeline.waitFor([await pipeline.mint(holder, tokens(10))], 'confirmed');

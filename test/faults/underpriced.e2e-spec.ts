@@ -1,20 +1,11 @@
-import { startTestApp, type TestApp } from '../support/app';
 import { withClient } from '../support/database';
-import { behindFaultProxy, faultProxyForLater, reconcileAll, requests } from '../support/pipeline-harness';
-import type { RpcFaultProxy } from '../support/rpc-fault-proxy';
+import { appsBehindFaultProxy, reconcileAll, requests } from '../support/pipeline-harness';
 
 describe('a signed transaction no node accepts at its fees', () => {
-  let testApp: TestApp;
-  let proxy: RpcFaultProxy & { setUpstream(url: string): void };
-
-  afterEach(async () => {
-    await testApp?.close();
-    await proxy?.close();
-  });
+  const start = appsBehindFaultProxy();
 
   it('is re-signed with the same nonce and higher fees instead of blocking the wallet', async () => {
-    proxy = await faultProxyForLater();
-    testApp = await startTestApp({ config: behindFaultProxy(proxy) });
+    const { testApp, proxy } = await start();
     const pipeline = requests(testApp);
     // The first send and its re-broadcast are refused as underpriced; nothing reaches the node.
     proxy.inject({

@@ -1,8 +1,8 @@
 import { type Address, parseUnits } from 'viem';
 
 import type { AppConfig } from '../../src/config';
-import { type startTestApp, type TestApp } from './app';
-import { newAddress } from './chain';
+import { startTestApp, type TestApp } from './app';
+import { newAddress, type TestChainOptions } from './chain';
 import { withClient } from './database';
 import { eventually } from './eventually';
 import { insertQueuedRequest, requestRows, type StoredRequest } from './factories';
@@ -34,6 +34,27 @@ export async function faultProxyForLater(): Promise<RpcFaultProxy & { setUpstrea
   let upstream = '';
   const proxy = await startRpcFaultProxy(() => upstream);
   return Object.assign(proxy, { setUpstream: (url: string) => void (upstream = url) });
+}
+
+/**
+ * For a describe block: the returned `start` launches the real app behind a fresh fault
+ * proxy; both are closed after each test.
+ */
+export function appsBehindFaultProxy(): (options?: {
+  chain?: TestChainOptions;
+  config?: (config: AppConfig) => AppConfig;
+}) => Promise<{ testApp: TestApp; proxy: RpcFaultProxy }> {
+  let started: { testApp: TestApp; proxy: RpcFaultProxy } | undefined;
+  afterEach(async () => {
+    await started?.testApp.close();
+    await started?.proxy.close();
+    started = undefined;
+  });
+  return async ({ chain, config } = {}) => {
+    const proxy = await faultProxyForLater();
+    started = { proxy, testApp: await startTestApp({ chain, config: behindFaultProxy(proxy, config) }) };
+    return started;
+  };
 }
 
 export const fastStuck = (config: AppConfig): AppConfig => ({
@@ -84,5 +105,3 @@ export async function reconcileAll(
 ): Promise<Reconciliation> {
   return expectReconciled({ chain: testApp.chain, databaseUrl: testApp.database.url, ...options });
 }
-
-export type StartTestApp = typeof startTestApp;
