@@ -65,7 +65,15 @@ export class Broadcaster {
         // Maybe ours, maybe not: the confirmer finds out from the chain. Only the counter
         // moves, and only up, so that the next reservations do not collide again.
         this.logger.warn(context, 'node says the nonce is taken; the confirmer will settle whose transaction took it');
-        if (broadcast.fresh) await this.nonces.syncFromChain(this.signer.address).catch(() => undefined);
+        // Raising the counter only saves the next sends a collision; if the chain cannot be read
+        // now, the next "nonce too low" tries again. Nothing is settled either way.
+        if (broadcast.fresh) {
+          await this.nonces
+            .syncFromChain(this.signer.address)
+            .catch((error: unknown) =>
+              this.logger.warn({ ...context, error: describeError(error) }, 'nonce counter not synced from chain'),
+            );
+        }
         return;
       case 'underpriced':
         this.logger.warn(context, 'node refuses the fees; the replacer re-signs with higher ones');
