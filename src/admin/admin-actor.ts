@@ -1,11 +1,12 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
 
+import { presentedAdminKey } from '../auth/admin-key';
 import { ApiKeyMatcher } from '../auth/api-key.matcher';
 import type { AuditActor } from '../custody/audit/wallet-audit.service';
 
 /** Who made an admin request, as the audit trail records it: the key's fingerprint, never the key. */
-export function adminActorOf(request: Request, fingerprint = ApiKeyMatcher.fingerprint(request.header('x-api-key'))): AuditActor {
+export function adminActorOf(request: Request, fingerprint = ApiKeyMatcher.fingerprint(presentedAdminKey(request))): AuditActor {
   return {
     actor: `admin-key:${fingerprint}`,
     sourceIp: request.ip ?? null,

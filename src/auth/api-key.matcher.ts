@@ -15,10 +15,17 @@ export class ApiKeyMatcher {
   }
 
   matches(candidate: string | undefined): boolean {
+    return this.indexOf(candidate) >= 0;
+  }
+
+  /** Position of the matching key in the configured list, or -1; always compares them all. */
+  indexOf(candidate: string | undefined): number {
     const presented = digest(candidate ?? '');
-    let matched = false;
-    for (const key of this.digests) matched = timingSafeEqual(key, presented) || matched;
-    return candidate !== undefined && candidate.length > 0 && matched;
+    let matched = -1;
+    this.digests.forEach((key, index) => {
+      if (timingSafeEqual(key, presented)) matched = index;
+    });
+    return candidate !== undefined && candidate.length > 0 ? matched : -1;
   }
 
   /** Enough to tell keys apart in logs, useless for guessing one. */

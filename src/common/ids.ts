@@ -1,4 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 
 /** A partner app's id for one of its users, wherever one is read: API input or configuration. */
@@ -9,9 +10,13 @@ export const USER_ID_RULE = '1-128 characters of A-Z a-z 0-9 _ . : @ -';
 export const WALLET_ID_PATTERN = USER_ID_PATTERN;
 export const WALLET_ID_RULE = USER_ID_RULE;
 
-/** A DTO field holding a user id; the message names the field and the rule. */
+/** A DTO field holding a user id; the message names the field and the rule, the API docs show the rule. */
 export const IsUserId = (): PropertyDecorator =>
-  applyDecorators(IsString(), Matches(USER_ID_PATTERN, { message: `$property must be ${USER_ID_RULE}` }));
+  applyDecorators(
+    ApiProperty({ pattern: USER_ID_PATTERN.source, minLength: 1, maxLength: 128 }),
+    IsString(),
+    Matches(USER_ID_PATTERN, { message: `$property must be ${USER_ID_RULE}` }),
+  );
 
 /** A DTO field holding a custodial wallet id: a user id. */
 export const IsWalletId = IsUserId;

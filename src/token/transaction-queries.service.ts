@@ -12,7 +12,12 @@ import { formatTokenAmount } from './token-amount';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Reads for clients: one transaction, a page of them (keyset, newest first), a balance. */
+/**
+ * Reads: one transaction, a page of them (keyset, newest first), a balance. `clientId`
+ * scopes a read to one client's rows (the client API always passes it); absent, every
+ * client's rows (the admin API). Another client's transaction is answered as not found, so
+ * its existence does not leak either.
+ */
 @Injectable()
 export class TransactionQueries {
   constructor(
@@ -20,17 +25,23 @@ export class TransactionQueries {
     private readonly token: HavenTokenService,
   ) {}
 
-  async get(txId: string): Promise<Transaction> {
+  async get(txId: string, clientId?: string): Promise<Transaction> {
     const row = UUID.test(txId) ? await this.transactions.findById(txId) : null;
-    if (row === null) throw new TransactionNotFoundError(txId);
+    if (row === null || (clientId !== undefined && row.clientId !== clientId)) throw new TransactionNotFoundError(txId);
     return row;
   }
 
-  async list(query: TransactionListQuery): Promise<{ items: Transaction[]; nextCursor: string | null }> {
+  async list(query: TransactionListQuery & { clientId?: string }): Promise<{ items: Transaction[]; nextCursor: string | null }> {
     const limit = query.limit ?? 20;
     const beforeId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     // One more than the page: whether it exists says if there is a next page.
-    const rows = await this.transactions.newestFirst({ userId: query.userId, status: query.status, beforeId, take: limit + 1 });
+    const rows = await this.transactions.newestFirst({
+      clientId: query.clientId,
+      userId: query.userId,
+      status: query.status,
+      beforeId,
+      take: limit + 1,
+    });
     const items = rows.slice(0, limit);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null };

@@ -69,8 +69,8 @@ describe('token API: balances and transactions', () => {
     // Settled rows written directly: the pipeline never moves a confirmed or failed request.
     const insert = (status: string) =>
       api.sql<{ id: string }>(
-        `INSERT INTO transactions (kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
-         VALUES ('mint', $1, 'status-lister', $2, 1, 'stay', $3, repeat('0', 64), $4) RETURNING id`,
+        `INSERT INTO transactions (client_id, kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
+         VALUES ('default', 'mint', $1, 'status-lister', $2, 1, 'stay', $3, repeat('0', 64), $4) RETURNING id`,
         [status, newAddress(), nextKey(), testApp.chain.chainId],
       );
     const failed = [(await insert('failed'))[0].id, (await insert('failed'))[0].id, (await insert('failed'))[0].id];

@@ -1,11 +1,12 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, Length } from 'class-validator';
 
+import { IsUserId } from '../../common/ids';
 import { PageLimit } from '../../common/page-limit';
 import { TRANSACTION_STATUSES, type TransactionStatus } from '../../transactions/transaction.entity';
 
 export class TransactionListQuery {
-  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 128) userId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsUserId() userId?: string;
 
   @ApiPropertyOptional({ enum: TRANSACTION_STATUSES })
   @IsOptional()
