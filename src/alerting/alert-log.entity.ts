@@ -1,19 +1,24 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 
 import type { JsonObject } from '../database/json-object.type';
+import type { AlertSeverity, AlertStatus } from './alert.constants';
 
-export type AlertSeverity = 'critical' | 'warning' | 'info';
-export type AlertStatus = 'open' | 'acknowledged' | 'resolved';
+/** Where they were declared first; `alert.constants` is their home now. */
+export type { AlertSeverity, AlertStatus } from './alert.constants';
 
 /**
- * An alert, persisted before any delivery is tried. Repeats with the same `dedup_key`
- * within the grouping window bump `occurrences` on the open row instead of adding rows.
+ * An alert, persisted before any delivery is tried: a short `title`, a `message` saying what
+ * happened and what to do, and structured `data`. Repeats with the same `dedup_key` within
+ * the grouping window bump `occurrences` on the unresolved row instead of adding rows.
  */
 @Entity({ name: 'alert_logs' })
 @Index('ix_alert_logs_severity', ['severity'])
 @Index('ix_alert_logs_category', ['category'])
 @Index('ix_alert_logs_dedup_key', ['dedupKey'])
-@Check('ck_alert_logs_severity', `severity IN ('critical', 'warning', 'info')`)
+@Index('ix_alert_logs_created_at_id', ['createdAt', 'id'])
+@Index('ix_alert_logs_last_occurred_at', ['lastOccurredAt'])
+@Index('ix_alert_logs_escalation_due', ['createdAt'], { where: `severity = 'critical' AND status = 'open' AND escalated_at IS NULL` })
+@Check('ck_alert_logs_severity', `severity IN ('info', 'warning', 'error', 'critical')`)
 @Check('ck_alert_logs_status', `status IN ('open', 'acknowledged', 'resolved')`)
 export class AlertLog {
   @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'pk_alert_logs' })
@@ -28,8 +33,11 @@ export class AlertLog {
   @Column({ name: 'title', type: 'varchar', length: 256 })
   title!: string;
 
-  @Column({ name: 'details', type: 'jsonb', default: {} })
-  details!: JsonObject;
+  @Column({ name: 'message', type: 'text' })
+  message!: string;
+
+  @Column({ name: 'data', type: 'jsonb', default: {} })
+  data!: JsonObject;
 
   @Column({ name: 'dedup_key', type: 'varchar', length: 256, nullable: true })
   dedupKey!: string | null;
@@ -40,7 +48,7 @@ export class AlertLog {
   @Column({ name: 'occurrences', type: 'integer', default: 1 })
   occurrences!: number;
 
-  /** Delivery status per channel, so undelivered alerts are retried after a restart. */
+  /** Unused since `alert_deliveries` (one row per channel target and event) became the record of delivery. */
   @Column({ name: 'delivery', type: 'jsonb', default: {} })
   delivery!: JsonObject;
 

@@ -3,12 +3,15 @@ import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@
 
 import { type BreakerReport, breakerReports } from '../circuit-breaker/breaker-report';
 import { CircuitBreakerRegistry } from '../circuit-breaker/circuit-breaker.registry';
-import { type MonitoringSummary, MonitoringSummaryService } from '../monitoring/monitoring-summary.service';
+import type { MonitoringSummary } from '../monitoring/monitoring-summary.service';
 import { BlockchainHealthIndicator } from './blockchain.health';
+import { ProbeMonitoring } from './probe-monitoring';
 import { RedisHealthIndicator } from './redis.health';
 
 /** Each check has its own budget so one hung dependency cannot stall the probe past a second. */
 const CHECK_TIMEOUT_MS = 800;
+/** `/health` answers every caller within this long of the last computed report with that report. */
+export const HEALTH_REPORT_TTL_MS = 1_000;
 /** Without these the service cannot take a request safely; anything else only degrades it. */
 const ESSENTIAL = ['database', 'redis'] as const;
 
@@ -20,10 +23,19 @@ export interface OverallHealth extends Omit<HealthCheckResult, 'status'> {
   monitoring: MonitoringSummary;
 }
 
-/** What `/health` and `/health/ready` report, and the policy that turns checks into a status. */
+/**
+ * What `/health` and `/health/ready` report, and the policy that turns checks into a status.
+ *
+ * `/health` is open to anyone, so a flood of it must cost the dependencies nothing more than
+ * one probe: the report is computed at most once per `HEALTH_REPORT_TTL_MS` per instance,
+ * concurrent callers share the one computation in flight, and callers within the TTL of the
+ * last result get that result. Nothing it reads records on a circuit breaker.
+ */
 @Injectable()
 export class HealthReportService implements BeforeApplicationShutdown {
   private shuttingDown = false;
+  private latest?: { report: OverallHealth; at: number };
+  private inFlight?: Promise<OverallHealth>;
 
   constructor(
     private readonly health: HealthCheckService,
@@ -31,11 +43,25 @@ export class HealthReportService implements BeforeApplicationShutdown {
     private readonly redis: RedisHealthIndicator,
     private readonly blockchain: BlockchainHealthIndicator,
     private readonly breakers: CircuitBreakerRegistry,
-    private readonly monitoring: MonitoringSummaryService,
+    private readonly monitoring: ProbeMonitoring,
   ) {}
 
   beforeApplicationShutdown(): void {
     this.shuttingDown = true;
+  }
+
+  /** The last report if it is fresh, else the computation in flight, else a new one. */
+  overall(): Promise<OverallHealth> {
+    if (this.latest !== undefined && Date.now() - this.latest.at < HEALTH_REPORT_TTL_MS) return Promise.resolve(this.latest.report);
+    this.inFlight ??= this.compute()
+      .then((report) => {
+        this.latest = { report, at: Date.now() };
+        return report;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
   }
 
   /**
@@ -43,7 +69,7 @@ export class HealthReportService implements BeforeApplicationShutdown {
    * take requests (database or Redis down); a chain outage, a breaker that is not closed or
    * a held queue is `degraded`: requests are still accepted and wait in the queue.
    */
-  async overall(): Promise<OverallHealth> {
+  private async compute(): Promise<OverallHealth> {
     const [checks, monitoring] = await Promise.all([
       this.run([
         () => this.database.pingCheck('database').withTimeout(CHECK_TIMEOUT_MS),

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 
+import { redisTopology } from '../redis/redis.connection';
 import { REDIS, type RedisConnection } from '../redis/redis.module';
 
 @Injectable()
@@ -17,7 +18,7 @@ export class RedisHealthIndicator {
         // Without Redis the service coordinates in process: nothing to reach, but say so.
         if (this.redis === null) return { mode: 'in-process' };
         await this.redis.ping();
-        return { mode: 'shared' };
+        return { mode: 'shared', topology: redisTopology(this.redis) };
       })
       .withTimeout(timeoutMs);
   }

@@ -9,6 +9,7 @@ import { NonceManager } from '../nonce/nonce-manager.service';
 import { SendingHolds } from '../transactions/pipeline/sending-holds';
 import { TransactionSigner } from '../transactions/pipeline/transaction.signer';
 import { TransactionRepository } from '../transactions/transaction.repository';
+import { MonitorStatus, type MonitorStatusReport } from './monitor-status';
 
 export interface MonitoringSummary {
   /** Accepted requests not yet confirmed or failed; null if the database did not answer in time. */
@@ -22,6 +23,8 @@ export interface MonitoringSummary {
   gas_price_gwei: string | null;
   /** The sending wallet's nonce counter against the chain; null if either did not answer in time. */
   nonce: NonceSummary | null;
+  /** The periodic monitor: its last tick on any instance and the conditions it has raised; null if the database did not answer in time. */
+  monitor: MonitorStatusReport | null;
 }
 
 /** The numbers an operator looks at first, for `/health`; each read has its own time budget. */
@@ -34,11 +37,12 @@ export class MonitoringSummaryService {
     private readonly signer: TransactionSigner,
     private readonly holds: SendingHolds,
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
+    private readonly monitor: MonitorStatus,
   ) {}
 
   async summary(timeoutMs: number): Promise<MonitoringSummary> {
     const threshold = this.config.get('monitoring').pendingTxThresholdMinutes;
-    const [backlog, gasPrice, nonce] = await Promise.all([
+    const [backlog, gasPrice, nonce, monitor] = await Promise.all([
       withTimeout(
         this.transactions.backlog(threshold).catch(() => null),
         timeoutMs,
@@ -54,6 +58,11 @@ export class MonitoringSummaryService {
         timeoutMs,
         null,
       ),
+      withTimeout(
+        this.monitor.report().catch(() => null),
+        timeoutMs,
+        null,
+      ),
     ]);
     return {
       pending_transactions: backlog?.pending ?? null,
@@ -62,6 +71,7 @@ export class MonitoringSummaryService {
       sending_held: this.holds.active().map((hold) => ({ reason: hold.reason, since: hold.since.toISOString(), details: hold.details })),
       gas_price_gwei: gasPrice === null ? null : formatGwei(gasPrice),
       nonce: nonce === null ? null : nonceSummary(nonce),
+      monitor,
     };
   }
 }

@@ -5,6 +5,7 @@ import { CircuitBreakerRegistry } from '../../src/circuit-breaker/circuit-breake
 import { NonceManager } from '../../src/nonce/nonce-manager.service';
 import { startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY } from '../support/config';
+import { eventually } from '../support/eventually';
 
 const ADMIN_ROUTES = [
   ['get', '/api/v1/admin/health/circuit-breakers'],
@@ -40,6 +41,9 @@ describe('admin API: circuit breakers and nonces', () => {
   afterAll(() => testApp.close());
 
   const admin = (method: 'get' | 'post', path: string) => request(testApp.server)[method](path).set('X-API-Key', TEST_ADMIN_API_KEY);
+  /** An operator's script written for the Python backend's admin API. */
+  const pythonScript = (method: 'get' | 'post', path: string) =>
+    request(testApp.server)[method](path).set('X-Admin-Key', TEST_ADMIN_API_KEY);
   const accessLog = () => logged.filter(([, , message]) => typeof message === 'string' && message.startsWith('admin call'));
 
   describe.each(ADMIN_ROUTES)('%s %s', (method, path) => {
@@ -68,7 +72,7 @@ describe('admin API: circuit breakers and nonces', () => {
         new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`).test(path),
       );
 
-      expect(documented?.[1][method]?.security).toEqual([{ 'admin-key': [] }]);
+      expect(documented?.[1][method]?.security).toEqual([{ 'admin-key': [] }, { 'admin-key-legacy': [] }]);
       expect(Object.keys(documented?.[1][method] ?? {})).toContain('responses');
       const ok = (documented?.[1][method] as { responses?: Record<string, { content?: Record<string, { schema?: { $ref?: string } }> }> })
         ?.responses?.['200'];
@@ -82,6 +86,8 @@ describe('admin API: circuit breakers and nonces', () => {
 
     expect(response.status).toBe(200);
     expect(Object.keys(response.body.circuit_breakers).sort()).toEqual(['blockchain', 'kms', 'smtp', 'webhook']);
+    // The Python backend's admin API answered with these counts too.
+    expect(response.body).toMatchObject({ total_count: 4, open_count: 0, half_open_count: 0 });
     expect(response.body.circuit_breakers.blockchain).toEqual({
       state: 'closed',
       failure_count: 0,
@@ -102,14 +108,20 @@ describe('admin API: circuit breakers and nonces', () => {
     const blockchain = testApp.app.get(CircuitBreakerRegistry).get('blockchain')!;
     const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     for (let i = 0; i < 5; i++) await blockchain.execute(() => Promise.reject(refused)).catch(() => undefined);
-    expect((await request(testApp.server).get('/health')).body.circuit_breakers.blockchain.state).toBe('open');
+    // `/health` serves one report per second: the next one shows the breaker open.
+    await eventually(async () => expect((await admin('get', '/health')).body.circuit_breakers.blockchain.state).toBe('open'));
+    expect((await pythonScript('get', '/api/v1/admin/health/circuit-breakers')).body).toMatchObject({ total_count: 4, open_count: 1 });
 
     const response = await admin('post', '/api/v1/admin/health/circuit-breakers/blockchain/reset');
 
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ name: 'blockchain', state: 'closed', failure_count: 0, opened_at: null });
-    const health = await request(testApp.server).get('/health');
-    expect(health.body.circuit_breakers.blockchain.state).toBe('closed');
+    expect((await admin('get', '/api/v1/admin/health/circuit-breakers')).body).toMatchObject({ total_count: 4, open_count: 0 });
+    const health = await eventually(async () => {
+      const report = await admin('get', '/health');
+      expect(report.body.circuit_breakers.blockchain.state).toBe('closed');
+      return report;
+    });
     expect(health.body.status).toBe('ok');
     // Both transitions were counted for Prometheus.
     const metrics = (await request(testApp.server).get('/metrics')).text;
@@ -151,10 +163,20 @@ describe('admin API: circuit breakers and nonces', () => {
     const pending = await testApp.chain.publicClient.getTransactionCount({ address, blockTag: 'pending' });
     expect((await admin('get', `/api/v1/admin/health/nonce-status/${address}`)).body.gaps.length).toBeGreaterThan(0);
 
-    const response = await admin('post', `/api/v1/admin/health/nonce-reset/${address}`);
+    const response = await pythonScript('post', `/api/v1/admin/health/nonce-reset/${address}`);
 
     expect(response.status).toBe(200);
-    expect(response.body).toMatchObject({ counter: String(pending), ahead: '0', gaps: [], recycled: [] });
+    expect(response.body).toMatchObject({
+      counter: String(pending),
+      ahead: '0',
+      gaps: [],
+      recycled: [],
+      // The Python backend's nonce reset answered with these.
+      status: 'success',
+      message: expect.any(String),
+      wallet_address: address,
+      new_nonce: pending,
+    });
     expect(await nonces.reserve(address)).toBe(BigInt(pending));
   });
 

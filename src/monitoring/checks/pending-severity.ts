@@ -1,0 +1,13 @@
+import type { AlertSeverity } from '../../alerting/alert.constants';
+
+/** The Python backend's ladder: past the threshold a warning, past 15 minutes an error, past 30 critical. */
+const LADDER: ReadonlyArray<{ severity: AlertSeverity; fromMinutes: number }> = [
+  { severity: 'critical', fromMinutes: 30 },
+  { severity: 'error', fromMinutes: 15 },
+];
+
+/** How urgent a request waiting `ageMinutes` is, or null while it is within `thresholdMinutes`. */
+export function pendingSeverity(ageMinutes: number, thresholdMinutes: number): AlertSeverity | null {
+  if (ageMinutes < thresholdMinutes) return null;
+  return LADDER.find((step) => ageMinutes >= step.fromMinutes)?.severity ?? 'warning';
+}
