@@ -15,7 +15,7 @@ const ACTOR = { actor: 'custody:reencrypt' };
 const BATCH = 100;
 
 /**
- * Moves every wallet row under the current key (the first WALLET_ENCRYPTION_KEY, or KMS),
+ * Moves every wallet row under the current key (the first WALLET_ENCRYPTION_KEY, or KMS_KEY_ID),
  * one row per transaction with its audit entry, so it can stop anywhere and simply be run
  * again: rows already moved no longer match. A row that cannot be opened is reported and
  * skipped, never left half-written.
@@ -54,7 +54,12 @@ export class CustodyReencryption {
                 walletId: row.walletId,
                 action: 'key_reencrypted',
                 severity: 'HIGH',
-                details: { row_id: row.id, from: `${row.encryptionScheme}:${row.keyVersion}`, to: `${scheme}:${summary.targetVersion}` },
+                details: {
+                  row_id: row.id,
+                  from: `${row.encryptionScheme}:${row.keyVersion}`,
+                  to: `${scheme}:${summary.targetVersion}`,
+                  from_kms_key_id: row.kmsKeyId,
+                },
               },
               manager,
             );

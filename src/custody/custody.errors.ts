@@ -19,6 +19,22 @@ export class WalletAlreadyExistsError extends AppError {
   }
 }
 
+/**
+ * The Python backend's admin API could return a wallet's private key (`include_private_key=true`);
+ * this service never does, sealed or not. Refused whoever asks, and audited.
+ */
+export class PrivateKeyExportRefusedError extends AppError {
+  readonly code = ErrorCode.PRIVATE_KEY_EXPORT_REFUSED;
+  readonly status = HttpStatus.FORBIDDEN;
+  constructor(walletId: string) {
+    super(
+      `Private key export refused for '${walletId}': this service never returns a key`,
+      'Private keys are never returned. Sign through the service, or rotate the wallet if a key must change.',
+      { wallet_id: walletId },
+    );
+  }
+}
+
 /** Revoked keys never sign again, and revoked wallets cannot be rotated back to life. */
 export class WalletRevokedError extends AppError {
   readonly code = ErrorCode.WALLET_REVOKED;

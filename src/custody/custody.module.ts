@@ -11,6 +11,10 @@ import { FernetKeyring } from './crypto/fernet';
 import { FERNET_KEYRING, KeyVault, KMS_ENVELOPE } from './crypto/key-vault';
 import { isKmsOutage, KmsEnvelope } from './crypto/kms-envelope';
 import { CustodyReencryption } from './custody-reencryption.service';
+import { CustodyImport } from './import/custody-import.service';
+import { ImportLedger } from './import/import-ledger.repository';
+import { PythonAuditCopy } from './import/python-audit-copy';
+import { PythonWalletImport } from './import/python-wallet-import';
 import { WalletAuditLog } from './wallet-audit-log.entity';
 import { WalletCustody } from './wallet-custody.entity';
 import { WalletCustodyRepository } from './wallet-custody.repository';
@@ -56,7 +60,11 @@ const KMS_TIMEOUT_MS = 5_000;
     WalletCustodyRepository,
     WalletCustodyService,
     CustodyReencryption,
+    ImportLedger,
+    PythonWalletImport,
+    PythonAuditCopy,
+    CustodyImport,
   ],
-  exports: [CustodyReencryption, WalletCustodyService, WalletAuditService, KeyVault],
+  exports: [CustodyImport, CustodyReencryption, WalletCustodyService, WalletAuditService, KeyVault],
 })
 export class CustodyModule {}

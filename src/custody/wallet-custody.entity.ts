@@ -16,6 +16,7 @@ export type WalletStatus = 'active' | 'rotated' | 'revoked';
 @Index('ux_wallet_custody_active_wallet_id', ['walletId'], { unique: true, where: `status = 'active'` })
 @Check('ck_wallet_custody_encryption_scheme', `encryption_scheme IN ('fernet', 'kms')`)
 @Check('ck_wallet_custody_status', `status IN ('active', 'rotated', 'revoked')`)
+@Check('ck_wallet_custody_kms_key_id', `kms_key_id IS NULL OR encryption_scheme = 'kms'`)
 export class WalletCustody {
   @PrimaryGeneratedColumn('uuid', { name: 'id', primaryKeyConstraintName: 'pk_wallet_custody' })
   id!: string;
@@ -41,6 +42,14 @@ export class WalletCustody {
   @Column({ name: 'encrypted_data_key', type: 'text', nullable: true })
   encryptedDataKey!: string | null;
 
+  /**
+   * KMS envelope encryption: the KMS key that encrypted the data key, as KMS named it (an ARN
+   * on AWS). Decrypt names it, so the row opens after KMS_KEY_ID changes. Null for Fernet rows
+   * and for KMS rows sealed before it was recorded.
+   */
+  @Column({ name: 'kms_key_id', type: 'varchar', length: 2048, nullable: true })
+  kmsKeyId!: string | null;
+
   @Column({ name: 'status', type: 'varchar', length: 16 })
   status!: WalletStatus;
 
@@ -58,4 +67,8 @@ export class WalletCustody {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt!: Date | null;
+
+  /** When the key last signed (set by `withSigner`, or imported from the Python backend). */
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt!: Date | null;
 }

@@ -6,10 +6,12 @@ import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from 
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { AppConfigService } from '../config/app-config.service';
 import type { JsonObject } from '../database/json-object.type';
+import { ValidationError } from '../errors/app.errors';
 import { type AuditActor, WalletAuditService } from './audit/wallet-audit.service';
 import { KeyVault, type SealedKey } from './crypto/key-vault';
 import {
   KeyDecryptionError,
+  PrivateKeyExportRefusedError,
   SignerWalletInUseError,
   WalletAlreadyExistsError,
   WalletNotFoundError,
@@ -17,6 +19,7 @@ import {
 } from './custody.errors';
 import type { WalletCustody, WalletStatus } from './wallet-custody.entity';
 import { WalletCustodyRepository } from './wallet-custody.repository';
+import { metadataProblem } from './wallet-metadata';
 
 /** A custodial wallet as the API shows it: never the key, sealed or not. */
 export interface WalletView {
@@ -29,6 +32,8 @@ export interface WalletView {
   created_at: string;
   rotated_at: string | null;
   revoked_at: string | null;
+  /** When the key last signed; null if it never has (here or, for imported rows, in the Python backend). */
+  last_used_at: string | null;
 }
 
 export interface WalletDetails extends WalletView {
@@ -60,6 +65,9 @@ export class WalletCustodyService {
   }
 
   async create(walletId: string, metadata: JsonObject, actor: AuditActor): Promise<WalletView> {
+    // Before the keypair: a KMS call and a sealed key would be wasted on a row jsonb refuses.
+    const problem = metadataProblem(metadata);
+    if (problem !== null) throw new ValidationError([{ field: 'metadata', problems: [problem] }]);
     const sealed = await this.newKeypair(walletId);
     try {
       return await this.wallets.transaction(async (manager) => {
@@ -131,13 +139,28 @@ export class WalletCustodyService {
   }
 
   /** The key is never used again; the row stays for the record. Not the signer's. */
-  async revoke(walletId: string, actor: AuditActor): Promise<WalletDetails> {
+  /**
+   * Someone asked for a key (the Python backend's `include_private_key=true`): recorded with
+   * the severity of a key access, then refused. Nothing is opened.
+   */
+  async refusePrivateKeyExport(walletId: string, actor: AuditActor): Promise<never> {
+    await this.audit.record({ ...actor, walletId, action: 'private_key_export_refused', severity: 'HIGH', details: {} });
+    throw new PrivateKeyExportRefusedError(walletId);
+  }
+
+  async revoke(walletId: string, actor: AuditActor, reason: string | null = null): Promise<WalletDetails> {
     await this.refuseIfSigner(walletId, 'revoke', actor);
     await this.wallets.transaction(async (manager) => {
       const active = await this.lockActive(manager, walletId);
       await this.wallets.retire(manager, active.id, 'revoked');
       await this.audit.record(
-        { ...actor, walletId, action: 'wallet_revoked', severity: 'HIGH', details: { address: active.walletAddress } },
+        {
+          ...actor,
+          walletId,
+          action: 'wallet_revoked',
+          severity: 'HIGH',
+          details: { address: active.walletAddress, ...(reason === null ? {} : { reason }) },
+        },
         manager,
       );
     });
@@ -151,9 +174,28 @@ export class WalletCustodyService {
   }
 
   /**
+   * `activeAddress` for many users in one read, so a batch of mints without `to` does not
+   * cost a query per item. Users without an active wallet are absent from the map.
+   */
+  async activeAddresses(walletIds: readonly string[]): Promise<Map<string, Address>> {
+    const rows = await this.wallets.activeAddresses(walletIds);
+    return new Map(rows.map((row) => [row.walletId, getAddress(row.walletAddress)]));
+  }
+
+  /**
+   * Whether `address` is one of the user's custodial wallets, current or rotated (a rotated
+   * key's address may still hold HAVEN). A revoked key's address no longer counts.
+   */
+  async ownsAddress(walletId: string, address: Address): Promise<boolean> {
+    const owned = await this.wallets.unrevokedAddresses(walletId);
+    return owned.some((candidate) => candidate.toLowerCase() === address.toLowerCase());
+  }
+
+  /**
    * Opens the wallet's active key, hands `sign` an account for it, and wipes the key bytes
    * when `sign` settles. The access is audited (HIGH) before the key is opened, so even a
-   * crash mid-way leaves a trace. A revoked or rotated key never signs.
+   * crash mid-way leaves a trace. A revoked or rotated key never signs. Sets the row's
+   * `last_used_at` once the key is open and matches its address.
    */
   async withSigner<T>(walletId: string, actor: AuditActor, purpose: string, sign: (account: PrivateKeyAccount) => Promise<T>): Promise<T> {
     const row = await this.activeRow(walletId);
@@ -169,6 +211,7 @@ export class WalletCustodyService {
       const account = privateKeyToAccount(`0x${key.toString('hex')}` as Hex);
       if (account.address.toLowerCase() !== row.walletAddress.toLowerCase())
         throw new KeyDecryptionError(walletId, 'key does not match the address');
+      this.markUsed(row);
       // The hex string viem needs cannot be wiped (JS strings are immutable); it is dropped with the account.
       return await sign(account);
     } finally {
@@ -223,7 +266,7 @@ export class WalletCustodyService {
     sealed: SealedKey & { address: Address },
     metadata: JsonObject,
   ): Promise<WalletCustody> {
-    const { encryptedPrivateKey, encryptionScheme, keyVersion, encryptedDataKey } = sealed;
+    const { encryptedPrivateKey, encryptionScheme, keyVersion, encryptedDataKey, kmsKeyId } = sealed;
     return this.wallets.insertActive(manager, {
       walletId,
       walletAddress: sealed.address.toLowerCase(),
@@ -231,7 +274,18 @@ export class WalletCustodyService {
       encryptionScheme,
       keyVersion,
       encryptedDataKey,
+      kmsKeyId,
       metadata,
+    });
+  }
+
+  /**
+   * Not awaited: the pipeline signs on this path, and the record of last use is not worth a
+   * round trip before every batch. A failure loses only that record, so it is logged, not thrown.
+   */
+  private markUsed(row: WalletCustody): void {
+    this.wallets.markUsed(row.id).catch((error: unknown) => {
+      this.logger.warn({ walletId: row.walletId, error: (error as Error).name }, 'last use of the wallet key not recorded');
     });
   }
 
@@ -292,5 +346,6 @@ function view(row: WalletCustody): WalletView {
     created_at: row.createdAt.toISOString(),
     rotated_at: row.rotatedAt?.toISOString() ?? null,
     revoked_at: row.revokedAt?.toISOString() ?? null,
+    last_used_at: row.lastUsedAt?.toISOString() ?? null,
   };
 }

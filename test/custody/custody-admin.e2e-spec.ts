@@ -2,14 +2,15 @@ import request from 'supertest';
 import { type Address, type Hex, verifyMessage } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 
-import { FernetKeyring } from '../../src/custody/crypto/fernet';
 import { WalletRevokedError } from '../../src/custody/custody.errors';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
+import { SecurityEventRecorder } from '../../src/security/security-event.recorder';
 import { startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 import { captureLogs, recordCreatedKeys } from '../support/log-capture';
+import { openFernetRow } from '../support/python-custody';
 
 const ROUTES = [
   ['post', '/api/v1/admin/wallets'],
@@ -17,6 +18,7 @@ const ROUTES = [
   ['get', '/api/v1/admin/wallets/guest-x'],
   ['post', '/api/v1/admin/wallets/guest-x/rotate'],
   ['post', '/api/v1/admin/wallets/guest-x/revoke'],
+  ['post', '/api/v1/admin/wallets/revoke'],
   ['get', '/api/v1/admin/audit/wallet-logs'],
   ['get', '/api/v1/admin/audit/wallet-logs/verify'],
 ] as const;
@@ -43,10 +45,16 @@ describe('custody through the admin API (Fernet)', () => {
     withClient(testApp.database.url, async (client) => (await client.query<T & Record<string, unknown>>(text, values)).rows);
   /** What an attacker with the database and the Fernet key would get: the plaintext keys. */
   const plaintextKeys = async (): Promise<string[]> => {
-    const ring = new FernetKeyring([TEST_FERNET_KEY]);
     const rows = await sql<{ encrypted_private_key: string }>(`SELECT encrypted_private_key FROM wallet_custody`);
-    return rows.map((row) => ring.decrypt(row.encrypted_private_key).plaintext.toString('hex'));
+    return rows.map((row) => openFernetRow(row.encrypted_private_key, [TEST_FERNET_KEY]));
   };
+  const refusalsOf = async (path: string): Promise<number> =>
+    (
+      await sql<{ n: number }>(
+        `SELECT coalesce(sum(count), 0)::int AS n FROM security_events WHERE kind = 'admin_refused' AND path = $1 AND details->>'status' = '401'`,
+        [path],
+      )
+    )[0].n;
   const actionsOf = async (walletId: string) =>
     (await sql<{ action: string }>(`SELECT action FROM wallet_audit_logs WHERE wallet_id = $1 ORDER BY id`, [walletId])).map(
       (row) => row.action,
@@ -57,8 +65,9 @@ describe('custody through the admin API (Fernet)', () => {
       ['no key', undefined],
       ['a wrong key', 'wrong-admin-key-0123456789'],
       ['the client key', TEST_API_KEY],
-    ])('answers 401 with %s, changes nothing, and audits the refusal', async (_label, key) => {
+    ])('answers 401 with %s, changes nothing, and counts the refusal outside the audit chain', async (_label, key) => {
       const before = (await sql<{ n: number }>(`SELECT count(*)::int AS n FROM wallet_custody`))[0].n;
+      const refusalsBefore = await refusalsOf(path);
       const call = request(testApp.server)[method](path);
       const response = await (key === undefined ? call : call.set('X-API-Key', key)).send(
         method === 'post' ? { walletId: 'guest-x' } : undefined,
@@ -67,11 +76,11 @@ describe('custody through the admin API (Fernet)', () => {
       expect(response.status).toBe(401);
       expect(response.body.error).toBe('INVALID_API_KEY');
       expect((await sql<{ n: number }>(`SELECT count(*)::int AS n FROM wallet_custody`))[0].n).toBe(before);
-      await eventually(async () =>
-        expect(
-          await sql(`SELECT action, severity, details FROM wallet_audit_logs WHERE request_id = $1`, [response.headers['x-request-id']]),
-        ).toEqual([{ action: 'admin_request_refused', severity: 'MEDIUM', details: { method: method.toUpperCase(), path, status: 401 } }]),
-      );
+      await eventually(async () => {
+        await testApp.app.get(SecurityEventRecorder).flush();
+        expect(await refusalsOf(path)).toBe(refusalsBefore + 1);
+      });
+      expect(await sql(`SELECT action FROM wallet_audit_logs WHERE request_id = $1`, [response.headers['x-request-id']])).toEqual([]);
     });
   });
 
@@ -80,7 +89,7 @@ describe('custody through the admin API (Fernet)', () => {
     for (const [method, path] of ROUTES) {
       const template = path.replace('guest-x', '{walletId}');
       const operation = doc.paths[template]?.[method];
-      expect(operation?.security).toEqual([{ 'admin-key': [] }]);
+      expect(operation?.security).toEqual([{ 'admin-key': [] }, { 'admin-key-legacy': [] }]);
       const success = operation?.responses?.[path === '/api/v1/admin/wallets' && method === 'post' ? '201' : '200'];
       const ref: string = success?.content?.['application/json']?.schema?.$ref ?? '';
       expect(Object.keys(doc.components.schemas[ref.replace('#/components/schemas/', '')]?.properties ?? {})).not.toHaveLength(0);
@@ -101,11 +110,13 @@ describe('custody through the admin API (Fernet)', () => {
       created_at: expect.any(String),
       rotated_at: null,
       revoked_at: null,
+      last_used_at: null,
     });
     const [row] = await sql<{ encrypted_private_key: string; encrypted_data_key: string | null }>(
       `SELECT encrypted_private_key, encrypted_data_key FROM wallet_custody WHERE wallet_id = 'guest-1'`,
     );
-    expect(row.encrypted_private_key).toMatch(/^gAAAAA/);
+    // The Python backend's form: standard base64 of the Fernet token (which starts gAAAAA).
+    expect(row.encrypted_private_key).toMatch(/^Z0FBQUFB[A-Za-z0-9+/]+={0,2}$/);
     const [key] = await plaintextKeys();
     expect(privateKeyToAccount(`0x${key}` as Hex).address).toBe(created.body.address);
     expect(await actionsOf('guest-1')).toEqual(expect.arrayContaining(['wallet_created']));
@@ -187,6 +198,49 @@ describe('custody through the admin API (Fernet)', () => {
     expect(await actionsOf('guest-1')).toEqual(
       expect.arrayContaining(['wallet_created', 'wallet_create_refused', 'wallet_revoked', 'admin_request']),
     );
+  });
+
+  it("answers the Python backend's admin requests: X-Admin-Key, its wallet fields, revoke by body with a reason", async () => {
+    const python = (method: 'get' | 'post', path: string, body?: object) => {
+      const call = request(testApp.server)[method](path).set('X-Admin-Key', TEST_ADMIN_API_KEY);
+      return body === undefined ? call : call.send(body);
+    };
+    expect((await python('post', '/api/v1/admin/wallets', { walletId: 'python-ops-1' })).status).toBe(201);
+
+    const wallet = await python('get', '/api/v1/admin/wallets/python-ops-1?include_private_key=false');
+    answers.push(wallet.text);
+    expect(wallet.status).toBe(200);
+    expect(wallet.body).toMatchObject({
+      wallet_id: 'python-ops-1',
+      address: expect.stringMatching(/^0x[0-9a-fA-F]{40}$/),
+      status: 'active',
+      created_at: expect.any(String),
+      last_used_at: null,
+      metadata: {},
+    });
+
+    const revoked = await python('post', '/api/v1/admin/wallets/revoke', { wallet_id: 'python-ops-1', reason: 'device lost' });
+    expect([revoked.status, revoked.body.status]).toEqual([200, 'revoked']);
+    const [entry] = await sql<{ actor: string; details: { reason: string } }>(
+      `SELECT actor, details FROM wallet_audit_logs WHERE wallet_id = 'python-ops-1' AND action = 'wallet_revoked'`,
+    );
+    expect(entry.details.reason).toBe('device lost');
+    expect(entry.actor).toMatch(/^admin-key:[0-9a-f]{8}$/);
+    const missing = await python('post', '/api/v1/admin/wallets/revoke', { reason: 'no wallet named' });
+    expect([missing.status, missing.body.error]).toEqual([400, 'VALIDATION_ERROR']);
+  });
+
+  it('refuses include_private_key=true with 403 PRIVATE_KEY_EXPORT_REFUSED, audited as HIGH, returning no key', async () => {
+    await admin('post', '/api/v1/admin/wallets', { walletId: 'python-ops-2' });
+    const response = await admin('get', '/api/v1/admin/wallets/python-ops-2?include_private_key=true');
+
+    expect([response.status, response.body.error]).toEqual([403, 'PRIVATE_KEY_EXPORT_REFUSED']);
+    expect(response.body).not.toHaveProperty('private_key');
+    const [refusal] = await sql<{ severity: string }>(
+      `SELECT severity FROM wallet_audit_logs WHERE wallet_id = 'python-ops-2' AND action = 'private_key_export_refused'`,
+    );
+    expect(refusal).toEqual({ severity: 'HIGH' });
+    expect((await admin('get', '/api/v1/admin/wallets/python-ops-2?include_private_key=yes')).status).toBe(400);
   });
 
   it('lists the audit trail by wallet and severity, newest first, in pages', async () => {

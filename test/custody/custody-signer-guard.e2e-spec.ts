@@ -4,7 +4,6 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { Address } from 'viem';
 
-import { FernetKeyring } from '../../src/custody/crypto/fernet';
 import { SignerWalletInUseError } from '../../src/custody/custody.errors';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
 import { createTestApplication, startTestApp, type TestApp } from '../support/app';
@@ -12,6 +11,7 @@ import { TEST_ADMIN_API_KEY, TEST_FERNET_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordCreatedKeys } from '../support/log-capture';
+import { openFernetRow } from '../support/python-custody';
 
 const ERROR_SHAPE_KEYS = ['details', 'error', 'error_id', 'message', 'request_id', 'timestamp', 'user_message'];
 const SIGNER = 'hot-wallet';
@@ -47,9 +47,8 @@ describe('rotating or revoking the custody wallet the pipeline signs with', () =
   });
 
   afterAll(async () => {
-    const ring = new FernetKeyring([TEST_FERNET_KEY]);
     const sealed = setup === undefined ? [] : await sql<{ token: string }>(`SELECT encrypted_private_key AS token FROM wallet_custody`);
-    recordCreatedKeys(sealed.map((row) => ring.decrypt(row.token).plaintext.toString('hex')));
+    recordCreatedKeys(sealed.map((row) => openFernetRow(row.token, [TEST_FERNET_KEY])));
     await custodySigned?.close();
     await setup?.close();
   });

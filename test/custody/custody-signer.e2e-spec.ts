@@ -5,13 +5,13 @@ import request from 'supertest';
 import { type Address, parseEther, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
-import { FernetKeyring } from '../../src/custody/crypto/fernet';
 import { createTestApplication, startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
 import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 import { recordCreatedKeys } from '../support/log-capture';
+import { openFernetRow } from '../support/python-custody';
 
 /**
  * The pipeline signing with a custody wallet instead of BACKEND_PRIVATE_KEY: the minter's
@@ -104,6 +104,6 @@ describe('the pipeline signing with a custody wallet', () => {
         (await client.query<{ token: string }>(`SELECT encrypted_private_key AS token FROM wallet_custody WHERE wallet_id = 'hot-wallet'`))
           .rows,
     );
-    recordCreatedKeys([new FernetKeyring([TEST_FERNET_KEY]).decrypt(sealed.token).plaintext.toString('hex')]);
+    recordCreatedKeys([openFernetRow(sealed.token, [TEST_FERNET_KEY])]);
   });
 });

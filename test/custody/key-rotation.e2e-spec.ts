@@ -6,15 +6,18 @@ import { privateKeyToAccount } from 'viem/accounts';
 
 import { loadConfig } from '../../src/config/app-config';
 import { FernetKey, FernetKeyring } from '../../src/custody/crypto/fernet';
+import { unwrapFernetToken } from '../../src/custody/crypto/python-fernet-form';
 import { WalletCustodyService } from '../../src/custody/wallet-custody.service';
 import vectors from '../fixtures/fernet-vectors.json';
 import { createTestApplication, startTestApp, type TestApp } from '../support/app';
-import { TEST_ADMIN_API_KEY, TEST_API_KEY, TEST_FERNET_KEY } from '../support/config';
+import { TEST_FERNET_KEY } from '../support/config';
+import { runReencryptCli } from '../support/custody-cli';
 import { withClient } from '../support/database';
 import { recordCreatedKeys } from '../support/log-capture';
 import { bareEnvironment, REPO_ROOT } from '../support/processes';
 
 const run = promisify(execFile);
+
 const NEW_KEY = FernetKey.generate();
 const OLD_KEY = TEST_FERNET_KEY;
 
@@ -56,22 +59,7 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
         custody.withSigner(walletId, { actor: 'test' }, 'check', (account) => account.signMessage({ message: 'x' })),
       ),
     );
-  const reencrypt = () =>
-    run(process.execPath, ['-r', '@swc-node/register', 'src/custody/cli/reencrypt.ts'], {
-      cwd: REPO_ROOT,
-      env: bareEnvironment({
-        DATABASE_URL: testApp.database.url,
-        REDIS_URL: testApp.config.redis.url!,
-        RPC_URL: testApp.chain.rpcUrl,
-        CHAIN_ID: String(testApp.chain.chainId),
-        HAVEN_CONTRACT_ADDRESS: testApp.chain.contractAddress,
-        BACKEND_PRIVATE_KEY: testApp.chain.backendPrivateKey,
-        WALLET_ENCRYPTION_KEY: `${NEW_KEY},${OLD_KEY}`,
-        ADMIN_API_KEY: TEST_ADMIN_API_KEY,
-        API_KEY: TEST_API_KEY,
-        ENVIRONMENT: 'test',
-      }),
-    });
+  const reencrypt = () => runReencryptCli(testApp, { WALLET_ENCRYPTION_KEY: `${NEW_KEY},${OLD_KEY}` });
 
   it('keeps old rows readable with both keys, moves every row with custody:reencrypt, then works without the old key', async () => {
     // With the new key first, rows written under the old one still open.
@@ -85,8 +73,9 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
     const newRing = new FernetKeyring([NEW_KEY]);
     const rows = await tokens();
     expect(new Set(rows.map((row) => row.key_version)).size).toBe(1);
-    for (const row of rows) expect(() => newRing.decrypt(row.encrypted_private_key)).not.toThrow();
-    recordCreatedKeys(rows.map((row) => newRing.decrypt(row.encrypted_private_key).plaintext.toString('hex')));
+    const opened = rows.map((row) => newRing.decrypt(unwrapFernetToken(row.encrypted_private_key)).plaintext.toString('ascii'));
+    recordCreatedKeys(opened);
+    for (const key of opened) expect(key).toMatch(/^[0-9a-f]{64}$/);
     expect(await withKeys([NEW_KEY], signAll)).toHaveLength(3);
 
     // Resumable and idempotent: a second run has nothing left to do.
@@ -111,7 +100,7 @@ describe('rotating WALLET_ENCRYPTION_KEY with custody:reencrypt', () => {
     ]);
   }, 120_000);
 
-  it('signs with a row the Python backend wrote: a Fernet token of the key as hex text', async () => {
+  it('signs with a row an earlier version of this service wrote: a bare Fernet token of the key as hex text', async () => {
     const written = vectors.fromPython[0];
     const address = privateKeyToAccount(`0x${written.plaintext}` as Hex).address;
     await withClient(testApp.database.url, (client) =>

@@ -81,10 +81,70 @@ describe('custody with KMS envelope encryption', () => {
         encryptionScheme: 'kms',
         keyVersion: row.key_version,
         encryptedDataKey: row.encrypted_data_key,
+        kmsKeyId: row.kms_key_id,
       },
       'kms-guest-1',
     );
     recordCreatedKeys([key.toString('hex')]);
+    // The key KMS reported, not the alias configured: the alias may later point elsewhere.
+    expect(row.kms_key_id).toBe(kms.keyArn('alias/haven-test'));
+    expect(row.kms_key_id).toMatch(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\//);
+    expect(kms.decryptKeyIds).toEqual([row.kms_key_id, row.kms_key_id]);
+  });
+
+  describe('a stored envelope that was tampered with', () => {
+    const envelopeOf = async (walletId: string) =>
+      withClient(
+        testApp.database.url,
+        async (client) =>
+          (
+            await client.query<{ encrypted_private_key: string }>(
+              `SELECT encrypted_private_key FROM wallet_custody WHERE wallet_id = $1 AND status = 'active'`,
+              [walletId],
+            )
+          ).rows[0].encrypted_private_key,
+      );
+    const storeEnvelope = (walletId: string, envelope: string) =>
+      withClient(testApp.database.url, (client) =>
+        client.query(`UPDATE wallet_custody SET encrypted_private_key = $2 WHERE wallet_id = $1 AND status = 'active'`, [
+          walletId,
+          envelope,
+        ]),
+      );
+    const withPart = (envelope: string, index: number, change: (part: Buffer) => Buffer) =>
+      envelope
+        .split('.')
+        .map((part, at) => (at === index ? change(Buffer.from(part, 'base64url')).toString('base64url') : part))
+        .join('.');
+
+    let original: string;
+
+    beforeAll(async () => {
+      expect((await createWallet('kms-tamper')).status).toBe(201);
+      original = await envelopeOf('kms-tamper');
+    });
+
+    afterEach(() => storeEnvelope('kms-tamper', original));
+
+    it.each([
+      // GCM checks a truncated tag only as far as it goes: without a pinned length these open.
+      ['its tag truncated to 12 bytes', (envelope: string) => withPart(envelope, 2, (tag) => tag.subarray(0, 12))],
+      ['its tag truncated to 4 bytes', (envelope: string) => withPart(envelope, 2, (tag) => tag.subarray(0, 4))],
+      ['a 17-byte tag', (envelope: string) => withPart(envelope, 2, (tag) => Buffer.concat([tag, Buffer.from([0])]))],
+      ['a 16-byte IV', (envelope: string) => withPart(envelope, 1, (iv) => Buffer.concat([iv, Buffer.alloc(4)]))],
+      ['a part that is not base64url', (envelope: string) => envelope.replace(/\.([^.]+)$/, '.!$1')],
+      ['a fifth part', (envelope: string) => `${envelope}.AAAA`],
+    ])('refuses %s as KEY_DECRYPTION_FAILED, without asking KMS', async (_label, tamper) => {
+      const decrypts = kms.calls.Decrypt ?? 0;
+      await storeEnvelope('kms-tamper', tamper(original));
+
+      await expect(sign('kms-tamper')).rejects.toMatchObject({ code: 'KEY_DECRYPTION_FAILED', status: 500 });
+      expect(kms.calls.Decrypt ?? 0).toBe(decrypts);
+    });
+
+    it('opens the envelope as it was stored', async () => {
+      expect(await sign('kms-tamper')).toMatch(/^0x/);
+    });
   });
 
   it('fails fast with CIRCUIT_BREAKER_OPEN once KMS is down, and recovers when it returns', async () => {
@@ -99,7 +159,8 @@ describe('custody with KMS envelope encryption', () => {
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ error: 'CIRCUIT_BREAKER_OPEN', details: { breaker: 'kms' } });
     await expect(sign('kms-guest-1')).rejects.toBeInstanceOf(CircuitBreakerOpenError);
-    expect((await request(testApp.server).get('/health')).body.circuit_breakers.kms.state).toBe('open');
+    const health = await request(testApp.server).get('/health').set('X-API-Key', TEST_ADMIN_API_KEY);
+    expect(health.body.circuit_breakers.kms.state).toBe('open');
 
     await kms.resume();
     await eventually(async () => expect(await sign('kms-guest-1')).toMatch(/^0x/), { timeoutMs: 10_000, intervalMs: 200 });

@@ -1,7 +1,9 @@
 /**
  * `npm run custody:reencrypt`: moves every wallet key under the first WALLET_ENCRYPTION_KEY
- * (or under KMS when KMS_ENABLED), so older keys can then be removed from the list. Runs with
- * the service's own configuration; safe to stop and run again; every row moved is audited.
+ * (or under KMS_KEY_ID when KMS_ENABLED), so older Fernet keys can then be removed from the
+ * list, or the previous KMS key disabled: rows name the KMS key that sealed them, so they keep
+ * opening after KMS_KEY_ID changes until this has run. Runs with the service's own
+ * configuration; safe to stop and run again; every row moved is audited.
  * Exit code 0 when every row is under the current key, 1 otherwise.
  */
 import { Module } from '@nestjs/common';

@@ -12,7 +12,24 @@ export interface EnvelopeSealed {
   encryptedDataKey: string;
 }
 
+/** A stored envelope that is not one this class wrote: a decryption failure, never a crash. */
+export class InvalidEnvelopeError extends Error {
+  constructor(reason: string) {
+    super(`not a KMS envelope: ${reason}`);
+    this.name = 'InvalidEnvelopeError';
+  }
+}
+
 const FORMAT = 'v1';
+/** GCM's standard nonce; any other length is hashed into one, which this format never does. */
+const IV_BYTES = 12;
+/**
+ * The full GCM tag. Without a pinned length Node accepts tags down to 4 bytes, and a
+ * truncated tag is checked only as far as it goes: 32 bits of forgery resistance.
+ */
+const TAG_BYTES = 16;
+const DATA_KEY_BYTES = 32;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Envelope encryption with AWS KMS: a fresh 256-bit data key per wallet from
@@ -33,15 +50,20 @@ export class KmsEnvelope {
     this.keyVersion = versionOf(`kms:${keyId}`);
   }
 
-  async seal(plaintext: Buffer, context: string): Promise<EnvelopeSealed> {
+  /**
+   * Also returns the KMS key that encrypted the data key as KMS reported it (the key's ARN on
+   * AWS, even when KMS_KEY_ID is an alias), to be stored with the envelope: it names the key
+   * that opens it after KMS_KEY_ID, or the alias, has moved on.
+   */
+  async seal(plaintext: Buffer, context: string): Promise<EnvelopeSealed & { kmsKeyId: string }> {
     const generated = await this.breaker.execute(() =>
       this.client.send(new GenerateDataKeyCommand({ KeyId: this.keyId, KeySpec: 'AES_256', EncryptionContext: { haven_wallet: context } })),
     );
     const dataKey = Buffer.from(generated.Plaintext!);
     generated.Plaintext?.fill(0);
     try {
-      const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
       cipher.setAAD(Buffer.from(context));
       const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
       return {
@@ -49,19 +71,25 @@ export class KmsEnvelope {
           .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
           .join('.'),
         encryptedDataKey: Buffer.from(generated.CiphertextBlob!).toString('base64'),
+        kmsKeyId: generated.KeyId ?? this.keyId,
       };
     } finally {
       dataKey.fill(0);
     }
   }
 
-  async open(sealed: EnvelopeSealed, context: string): Promise<Buffer> {
-    const [format, iv, tag, ciphertext] = sealed.ciphertext.split('.');
-    if (format !== FORMAT || ciphertext === undefined) throw new Error('not a KMS envelope');
+  /**
+   * Opens an envelope under `keyId`, the key that sealed it (see `keyIdFor`). KMS refuses a
+   * Decrypt naming another key than the blob's, so the current KMS_KEY_ID would not open
+   * envelopes sealed before it changed.
+   */
+  async open(sealed: EnvelopeSealed, context: string, keyId: string | undefined): Promise<Buffer> {
+    // Checked before KMS is asked: a malformed row costs no KMS call and no breaker failure.
+    const { iv, tag, ciphertext } = parseEnvelope(sealed.ciphertext);
     const decrypted = await this.breaker.execute(() =>
       this.client.send(
         new DecryptCommand({
-          KeyId: this.keyId,
+          KeyId: keyId,
           CiphertextBlob: Buffer.from(sealed.encryptedDataKey, 'base64'),
           EncryptionContext: { haven_wallet: context },
         }),
@@ -70,14 +98,36 @@ export class KmsEnvelope {
     const dataKey = Buffer.from(decrypted.Plaintext!);
     decrypted.Plaintext?.fill(0);
     try {
-      const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(iv, 'base64url'));
+      if (dataKey.length !== DATA_KEY_BYTES) throw new InvalidEnvelopeError('the data key is not 256 bits');
+      const decipher = createDecipheriv('aes-256-gcm', dataKey, iv, { authTagLength: TAG_BYTES });
       decipher.setAAD(Buffer.from(context));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]);
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     } finally {
       dataKey.fill(0);
     }
   }
+
+  /**
+   * The key to name when opening a row. Rows sealed before the key id was stored name none:
+   * those under the configured key (their `key_version` says so) get it; older ones get none,
+   * and KMS finds their key from the blob, as it does for every symmetric key.
+   */
+  keyIdFor(stored: { kmsKeyId: string | null; keyVersion: number }): string | undefined {
+    if (stored.kmsKeyId !== null) return stored.kmsKeyId;
+    return stored.keyVersion === this.keyVersion ? this.keyId : undefined;
+  }
+}
+
+function parseEnvelope(text: string): { iv: Buffer; tag: Buffer; ciphertext: Buffer } {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts[0] !== FORMAT) throw new InvalidEnvelopeError(`not ${FORMAT}.<iv>.<tag>.<ciphertext>`);
+  // Buffer.from skips characters that are not base64url; a row is decoded only if it is exactly that.
+  if (!parts.slice(1).every((part) => BASE64URL.test(part))) throw new InvalidEnvelopeError('not base64url');
+  const [iv, tag, ciphertext] = parts.slice(1).map((part) => Buffer.from(part, 'base64url'));
+  if (iv.length !== IV_BYTES) throw new InvalidEnvelopeError(`the IV is ${iv.length} bytes, not ${IV_BYTES}`);
+  if (tag.length !== TAG_BYTES) throw new InvalidEnvelopeError(`the tag is ${tag.length} bytes, not ${TAG_BYTES}`);
+  return { iv, tag, ciphertext };
 }
 
 /** A stable positive 28-bit number naming a key, for the integer `key_version` column. */
