@@ -56,6 +56,20 @@ export class RateLimitExceededError extends AppError {
   }
 }
 
+/** Long enough for a database restart or failover to finish, short enough not to stall a client. */
+const DEPENDENCY_RETRY_AFTER_SECONDS = 2;
+
+/** A dependency (database, Redis) is briefly unavailable: the request was fine, send it again shortly. */
+export class DependencyUnavailableError extends AppError {
+  readonly code = ErrorCode.SERVICE_UNAVAILABLE;
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+  constructor() {
+    super('A dependency is unavailable', 'The service is briefly unavailable; send the same request again shortly.', {
+      retry_after_seconds: DEPENDENCY_RETRY_AFTER_SECONDS,
+    });
+  }
+}
+
 /** Anything not raised on purpose. The original error stays in `error_logs`, never in the response. */
 export class InternalError extends AppError {
   readonly code = ErrorCode.INTERNAL_ERROR;

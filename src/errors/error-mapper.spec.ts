@@ -8,6 +8,7 @@ import {
   NotFoundException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
 
 import { InvalidApiKeyError } from './app.errors';
 import { ErrorCode } from './error-codes';
@@ -65,6 +66,38 @@ describe('toAppError', () => {
       const error = toAppError(exception, request);
       expect({ status: error.status, code: error.code }).toEqual({ status, code });
     }
+  });
+
+  describe('a dependency briefly unavailable (a database restart, a dropped connection)', () => {
+    const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+    it.each([
+      [
+        'the server shutting down (57P01), as TypeORM reports it',
+        new QueryFailedError('SELECT 1', [], pgError('57P01', 'terminating connection')),
+      ],
+      ['the server starting up (57P03)', pgError('57P03', 'the database system is starting up')],
+      ['a connection exception (08006)', pgError('08006', 'connection failure')],
+      ['a refused connection', pgError('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432')],
+      ['a connection ended mid-query', new Error('Connection terminated unexpectedly')],
+      ['a pool with no connection to give', new Error('timeout exceeded when trying to connect')],
+      ['a cause further down', new Error('store failed', { cause: pgError('ECONNRESET', 'read ECONNRESET') })],
+    ])('answers 503 SERVICE_UNAVAILABLE with a retry hint for %s', (_, exception) => {
+      const error = toAppError(exception, request);
+
+      expect({ status: error.status, code: error.code, details: error.details }).toEqual({
+        status: 503,
+        code: ErrorCode.SERVICE_UNAVAILABLE,
+        details: { retry_after_seconds: 2 },
+      });
+      expect(error.userMessage).not.toMatch(/ECONN|57P|terminat|127\.0\.0\.1/);
+    });
+
+    it('keeps a query the database refused for what it is (a unique violation is our bug, not an outage)', () => {
+      const error = toAppError(new QueryFailedError('INSERT', [], pgError('23505', 'duplicate key value')), request);
+
+      expect(error.code).toBe(ErrorCode.INTERNAL_ERROR);
+    });
   });
 
   it('hides anything unexpected behind INTERNAL_ERROR with a generic message', () => {

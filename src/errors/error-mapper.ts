@@ -3,6 +3,7 @@ import { HttpException, HttpStatus, NotFoundException } from '@nestjs/common';
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { AppError } from './app.error';
 import {
+  DependencyUnavailableError,
   InternalError,
   InvalidApiKeyError,
   InvalidJsonError,
@@ -11,6 +12,7 @@ import {
   RouteNotFoundError,
   ValidationError,
 } from './app.errors';
+import { isDependencyOutage } from './dependency-outage';
 import { ErrorCode } from './error-codes';
 
 /** Shape of the errors raised by body-parser before any Nest code runs. */
@@ -81,5 +83,6 @@ export function toAppError(exception: unknown, request: { method: string; url: s
     const status = exception.getStatus();
     if (status >= 400 && status < 500) return new HttpClientError(status, exception.message);
   }
+  if (isDependencyOutage(exception)) return new DependencyUnavailableError();
   return new InternalError();
 }

@@ -10,6 +10,7 @@ import { ErrorLogService } from './error-log.service';
 @Module({
   imports: [TypeOrmModule.forFeature([ErrorLog])],
   providers: [ErrorLogRepository, ErrorLogService, { provide: APP_FILTER, useClass: AllExceptionsFilter }],
-  exports: [ErrorLogService],
+  // The repository too, for the admin API's reads of error_logs.
+  exports: [ErrorLogService, ErrorLogRepository],
 })
 export class ErrorsModule {}

@@ -70,7 +70,9 @@ describe('process start-up', () => {
         expect(openApi.openapi).toMatch(/^3\./);
         expect(Object.keys(openApi.paths)).toContain('/health');
 
-        const health = await fetch(url('/health'));
+        // The details need the admin key the development start generated.
+        const { ADMIN_API_KEY } = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { ADMIN_API_KEY: string };
+        const health = await fetch(url('/health'), { headers: { 'X-API-Key': ADMIN_API_KEY } });
         const body = (await health.json()) as { status: string; info: Record<string, Record<string, unknown>> };
         expect(health.status).toBe(200);
         expect(body.info.database.status).toBe('up');
@@ -86,7 +88,9 @@ describe('process start-up', () => {
       const contractBefore = JSON.parse(readFileSync(join(dataDir, 'chain.json'), 'utf8')).contractAddress as string;
       const service = start();
       try {
-        await eventually(async () => expect((await fetch(url('/health'))).status).toBe(200), { timeoutMs: 90_000 });
+        // Readiness first: it is never rate-limited, unlike /health.
+        await eventually(async () => expect((await fetch(url('/health/ready'))).status).toBe(200), { timeoutMs: 90_000 });
+        await eventually(async () => expect((await fetch(url('/health'))).status).toBe(200), { timeoutMs: 30_000, intervalMs: 1000 });
 
         expect(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')).toBe(secretsBefore);
         expect(JSON.parse(readFileSync(join(dataDir, 'chain.json'), 'utf8')).contractAddress).toBe(contractBefore);

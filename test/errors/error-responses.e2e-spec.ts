@@ -12,9 +12,11 @@ import {
   UnsupportedMediaTypeException,
   UseGuards,
 } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { IsInt, IsString, Min } from 'class-validator';
 import { Client } from 'pg';
 import request from 'supertest';
+import { DataSource } from 'typeorm';
 
 import { startTestApp, type TestApp } from '../support/app';
 
@@ -37,6 +39,15 @@ class RefuseEverything implements CanActivate {
 /** Routes that exist only in this test: one validates its body, the others fail on purpose. */
 @Controller('test-only')
 class ProbeController {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** PostgreSQL ends this request's own connection mid-query, as a restart or failover does. */
+  @Get('database-connection-lost')
+  async databaseConnectionLost(): Promise<never> {
+    await this.dataSource.query('SELECT pg_terminate_backend(pg_backend_pid())');
+    throw new Error('the connection survived its own termination');
+  }
+
   @Post('echo')
   echo(@Body() body: EchoDto): EchoDto {
     return body;
@@ -195,6 +206,16 @@ describe('error responses', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ error_type: 'INTERNAL_ERROR', status_code: 500, request_id: 'boom-1', method: 'GET' });
     expect(String(rows[0].message)).not.toContain('ab'.repeat(32));
+  });
+
+  it('answers 503 with Retry-After, not 500, when the database drops the connection mid-request', async () => {
+    const response = await request(testApp.server).get('/test-only/database-connection-lost');
+
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe('2');
+    expect(response.body).toMatchObject({ error: 'SERVICE_UNAVAILABLE', details: { retry_after_seconds: 2 } });
+    // The pool replaces the dead connection: the same request path works again at once.
+    expect((await request(testApp.server).get('/health/ready')).status).toBe(200);
   });
 
   it('does not store client errors', async () => {

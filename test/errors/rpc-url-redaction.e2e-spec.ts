@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 
 import { startTestApp, type TestApp } from '../support/app';
-import { TEST_API_KEY } from '../support/config';
+import { TEST_ADMIN_API_KEY, TEST_API_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 import { insertQueuedRequest } from '../support/factories';
@@ -59,7 +59,7 @@ describe('the RPC URL (and the provider key in it) in errors', () => {
     // A queued mint sets the sender asking the node for fees, and logging viem's error.
     await insertQueuedRequest(testApp.database.url, { address: HOLDER, amount: 1n, chainId: testApp.chain.chainId });
     const balance = await get(`/api/v1/token/balance/${HOLDER}`, { 'X-API-Key': TEST_API_KEY });
-    const health = await get('/health');
+    const health = await get('/health', { 'X-API-Key': TEST_ADMIN_API_KEY });
     await get('/health/ready');
 
     expect(balance.status).toBe(503);
