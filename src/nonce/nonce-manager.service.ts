@@ -1,10 +1,12 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Counter } from 'prom-client';
 import { type Address, getAddress } from 'viem';
 
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../chain/chain.clients';
 import { findOpenBreaker } from '../circuit-breaker/circuit-breaker.errors';
 import { delay } from '../common/delay';
 import { AppConfigService } from '../config/app-config.service';
+import { MetricsRegistry } from '../metrics/metrics.registry';
 import { NonceError } from './nonce.errors';
 import { NONCE_STORE, type NonceStore } from './nonce.store';
 
@@ -13,6 +15,8 @@ export const NONCE_LEASE_MS = 5_000;
 const LOCK_TTL_MS = 15_000;
 const INIT_ATTEMPTS = 50;
 const INIT_RETRY_MS = 20;
+/** Why a counter was moved other than by handing out nonces: "nonce too low", holes recycled, an operator. */
+const RESYNC_REASONS = ['chain_sync', 'reconcile', 'operator'];
 
 export interface ChainNonces {
   /** Nonce of the next transaction to be mined: everything below is final. */
@@ -53,13 +57,30 @@ export class NonceManager {
   private readonly logger = new Logger(NonceManager.name);
   private readonly chainId: number;
   private storedNonces: (address: Address) => Promise<readonly bigint[]> = async () => [];
+  private readonly reservations: Counter;
+  private readonly resyncs: Counter<'reason'>;
 
   constructor(
     @Inject(NONCE_STORE) private readonly store: NonceStore,
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
     config: AppConfigService,
+    // Absent for a read-only manager built by hand (the health probe's): it counts into nothing.
+    @Optional() metrics?: MetricsRegistry,
   ) {
     this.chainId = config.get('chain').chainId;
+    const registers = metrics === undefined ? [] : [metrics];
+    this.reservations = new Counter({
+      name: 'haven_nonce_reservations_total',
+      help: 'Nonces this instance handed out to senders, fresh or recycled',
+      registers,
+    });
+    this.resyncs = new Counter({
+      name: 'haven_nonce_resyncs_total',
+      help: 'Nonce counters moved by this instance other than by reservations: chain_sync (after "nonce too low"), reconcile (lost reservations recycled), operator (rebuilt on request)',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of RESYNC_REASONS) this.resyncs.inc({ reason }, 0);
   }
 
   /**
@@ -75,7 +96,10 @@ export class NonceManager {
     const wallet = this.walletKey(address);
     for (let attempt = 0; attempt < INIT_ATTEMPTS; attempt++) {
       const nonce = await this.store.reserve(wallet);
-      if (nonce !== null) return nonce;
+      if (nonce !== null) {
+        this.reservations.inc();
+        return nonce;
+      }
       // First use (or after a reset): one process reads the chain, the others retry.
       await this.store.withLock(wallet, LOCK_TTL_MS, async () => {
         if ((await this.store.snapshot(wallet)).next === null) await this.store.initialize(wallet, await this.initialCounter(address));
@@ -87,7 +111,9 @@ export class NonceManager {
 
   /** Takes the lowest recycled nonce below `ceiling`, to fill a hole nothing else will. */
   async takeRecycledBelow(address: Address, ceiling: bigint): Promise<bigint | null> {
-    return this.store.takeRecycledBelow(this.walletKey(address), ceiling);
+    const nonce = await this.store.takeRecycledBelow(this.walletKey(address), ceiling);
+    if (nonce !== null) this.reservations.inc();
+    return nonce;
   }
 
   /** Gives back nonces that will not be broadcast (signing failed, request withdrawn). */
@@ -113,6 +139,7 @@ export class NonceManager {
   async syncFromChain(address: Address): Promise<bigint | null> {
     const { pending } = await this.chainNonces(address);
     const next = await this.store.raiseFloor(this.walletKey(address), pending);
+    this.resyncs.inc({ reason: 'chain_sync' });
     this.logger.warn({ address, pending: pending.toString(), next: next?.toString() ?? null }, 'nonce counter synced from chain');
     return next;
   }
@@ -142,10 +169,15 @@ export class NonceManager {
       const candidates = this.unheld(latest, next, before.recycled, await persisted());
       if (candidates.length === 0) return [];
       await delay(leaseMs);
-      const stillMissing = this.unheld(latest, next, before.recycled, await persisted());
+      const held = await persisted();
+      // Read after `persisted()`: a nonce stored, sent and settled during the lease has left
+      // the held list but is below the chain's mined count by now, so it is used, not a hole.
+      const { latest: minedNow } = await this.chainNonces(address);
+      const stillMissing = this.unheld(minedNow > latest ? minedNow : latest, next, before.recycled, held);
       const lost = candidates.filter((nonce) => stillMissing.includes(nonce));
       await this.store.recycle(wallet, lost);
       if (lost.length > 0) {
+        this.resyncs.inc({ reason: 'reconcile' });
         this.logger.warn({ address, nonces: lost.map(String) }, 'recycled nonces reserved but never stored');
       }
       return lost;
@@ -190,6 +222,7 @@ export class NonceManager {
       return { before: before.next, next };
     });
     if (rebuilt === null) throw new NonceError('The nonce counter is locked by reconciliation; retry in a few seconds', { address });
+    this.resyncs.inc({ reason: 'operator' });
     this.logger.warn({ address, before: rebuilt.before?.toString() ?? null, next: rebuilt.next.toString() }, 'nonce counter rebuilt');
     return this.status(address);
   }

@@ -17,6 +17,7 @@ import { RedisNonceStore } from './redis-nonce.store';
     },
     NonceManager,
   ],
-  exports: [NonceManager],
+  // The store too: a reader over another chain client (the health probe's) shares the counters.
+  exports: [NonceManager, NONCE_STORE],
 })
 export class NonceModule {}

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type Redis from 'ioredis';
-
+import type { SharedRedis } from '../redis/redis.connection';
 import type { NonceSnapshot, NonceStore } from './nonce.store';
 
 // Reserves ARGV[1] nonces in one round trip: the lowest recycled ones first, the rest from
@@ -62,15 +61,15 @@ type Waiter = { resolve(nonce: bigint | null): void; reject(error: unknown): voi
  * Every nonce taken goes to a caller already waiting, so nothing is reserved ahead.
  */
 export class RedisNonceStore implements NonceStore {
-  private readonly redis: Redis & NonceCommands;
+  private readonly redis: SharedRedis & NonceCommands;
   private readonly waiting = new Map<string, Waiter[]>();
 
-  constructor(redis: Redis) {
+  constructor(redis: SharedRedis) {
     redis.defineCommand('nonceReserveMany', { numberOfKeys: 2, lua: RESERVE_MANY });
     redis.defineCommand('nonceRaiseFloor', { numberOfKeys: 2, lua: RAISE_FLOOR });
     redis.defineCommand('nonceUnlock', { numberOfKeys: 1, lua: UNLOCK });
     redis.defineCommand('nonceTakeRecycledBelow', { numberOfKeys: 1, lua: TAKE_RECYCLED_BELOW });
-    this.redis = redis as Redis & NonceCommands;
+    this.redis = redis as SharedRedis & NonceCommands;
   }
 
   reserve(wallet: string): Promise<bigint | null> {
@@ -141,7 +140,11 @@ export class RedisNonceStore implements NonceStore {
   }
 }
 
-/** One hash tag per wallet keeps its keys in one Redis Cluster slot, as Lua requires. */
+/**
+ * One hash tag per wallet keeps its keys in one Redis Cluster slot, as a script (and MULTI)
+ * touching several keys requires there. The connection's prefix goes before the tag, which
+ * is fine: only the part inside the braces is hashed, and it is the same for all three.
+ */
 function keys(wallet: string) {
   const base = `nonce:{${wallet}}`;
   return { next: `${base}:next`, recycled: `${base}:recycled`, lock: `${base}:lock` };

@@ -18,11 +18,12 @@ export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
 
 /**
  * One accepted mint or burn request, from `queued` to `confirmed`/`failed`. Its id is the
- * public `txId`. The idempotency key is unique so a retried request finds this row instead
+ * public `txId`. The idempotency key is unique per client so a retried request finds this row instead
  * of minting twice; `request_hash` tells a genuine retry from a reused key with a new body.
  */
 @Entity({ name: 'transactions' })
-@Unique('uq_transactions_idempotency_key', ['idempotencyKey'])
+@Unique('uq_transactions_client_idempotency_key', ['clientId', 'idempotencyKey'])
+@Index('ix_transactions_client_id_created_at', ['clientId', 'createdAt'])
 @Index('ix_transactions_status_created_at', ['status', 'createdAt'])
 @Index('ix_transactions_user_id_created_at', ['userId', 'createdAt'])
 // Not unique: a later batchMint puts several requests in one on-chain transaction.
@@ -41,6 +42,10 @@ export class Transaction {
 
   @Column({ name: 'status', type: 'varchar', length: 16 })
   status!: TransactionStatus;
+
+  /** The partner app (its `API_KEY` name) that created the request, and alone may see it. */
+  @Column({ name: 'client_id', type: 'varchar', length: 64 })
+  clientId!: string;
 
   @Column({ name: 'user_id', type: 'varchar', length: 128 })
   userId!: string;
@@ -133,4 +138,8 @@ export class Transaction {
 
   @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true })
   confirmedAt!: Date | null;
+
+  /** Where its status changes are POSTed (see `src/callbacks/`), fixed at acceptance; null: nowhere. */
+  @Column({ name: 'callback_url', type: 'varchar', length: 2048, nullable: true })
+  callbackUrl!: string | null;
 }

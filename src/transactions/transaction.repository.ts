@@ -15,13 +15,28 @@ import {
   type UnfinishedBatch,
   type WatchedBlock,
 } from './pipeline/pipeline.records';
-import { Transaction, type TransactionStatus } from './transaction.entity';
+import { Transaction, type TransactionKind, type TransactionStatus } from './transaction.entity';
 import { TransactionAttempt } from './transaction-attempt.entity';
 
 /** An accepted request as intake stores it, before anything is sent. */
-export type NewTransaction = Pick<Transaction, 'kind' | 'userId' | 'amount' | 'reason' | 'idempotencyKey' | 'requestHash' | 'chainId'> & {
+export type NewTransaction = Pick<
+  Transaction,
+  'clientId' | 'kind' | 'userId' | 'amount' | 'reason' | 'idempotencyKey' | 'requestHash' | 'chainId'
+> & {
   address: Address;
+  /** Where status callbacks go; absent or null: none. */
+  callbackUrl?: string | null;
 };
+
+/** A request that just became `confirmed`, and how long that took from its acceptance. */
+export interface ConfirmedTransaction {
+  kind: TransactionKind;
+  acceptedToConfirmedSeconds: number;
+}
+
+/** What the confirming updates return of each row they moved; `status` tells the newly confirmed apart. */
+const CONFIRMED_RETURNING = `RETURNING t.kind, t.status, extract(epoch FROM t.confirmed_at - t.created_at)::float8 AS seconds`;
+type MovedRow = { kind: TransactionKind; status: TransactionStatus; seconds: number | null };
 
 /** A claimed row as node-postgres returns it: `numeric` as a decimal string. */
 type ClaimedRow = Pick<Transaction, 'id' | 'kind' | 'address' | 'reason'> & { amount: string; created_at: Date };
@@ -46,7 +61,14 @@ const REDEEM_LOCK_NAMESPACE = 0x4856_5244; // "HVRD"
  */
 @Injectable()
 export class TransactionRepository {
+  private readonly confirmedListeners: Array<(confirmed: ConfirmedTransaction[]) => void> = [];
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** Hears every request this instance moves to `confirmed`, once, after the change is committed (metrics). */
+  onConfirmed(listener: (confirmed: ConfirmedTransaction[]) => void): void {
+    this.confirmedListeners.push(listener);
+  }
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
@@ -56,18 +78,33 @@ export class TransactionRepository {
     return manager.getRepository(Transaction).findOneBy({ id });
   }
 
-  findByIdempotencyKey(idempotencyKey: string, manager: EntityManager = this.dataSource.manager): Promise<Transaction | null> {
-    return manager.getRepository(Transaction).findOneBy({ idempotencyKey });
+  /** Idempotency keys are the client's own: another client's equal key is a different request. */
+  findByIdempotencyKey(
+    clientId: string,
+    idempotencyKey: string,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Transaction | null> {
+    return manager.getRepository(Transaction).findOneBy({ clientId, idempotencyKey });
   }
 
-  /** Up to `take` requests, newest first, filtered, and older than the request `beforeId` (a keyset cursor). */
-  newestFirst(query: { userId?: string; status?: TransactionStatus; beforeId?: string; take: number }): Promise<Transaction[]> {
+  /**
+   * Up to `take` requests, newest first, filtered, and older than the request `beforeId` (a
+   * keyset cursor). `clientId` absent: every client's (the admin view).
+   */
+  newestFirst(query: {
+    clientId?: string;
+    userId?: string;
+    status?: TransactionStatus;
+    beforeId?: string;
+    take: number;
+  }): Promise<Transaction[]> {
     const builder = this.dataSource
       .getRepository(Transaction)
       .createQueryBuilder('t')
       .orderBy('t.created_at', 'DESC')
       .addOrderBy('t.id', 'DESC')
       .take(query.take);
+    if (query.clientId !== undefined) builder.andWhere('t.client_id = :clientId', { clientId: query.clientId });
     if (query.userId !== undefined) builder.andWhere('t.user_id = :userId', { userId: query.userId });
     if (query.status !== undefined) builder.andWhere('t.status = :status', { status: query.status });
     if (query.beforeId !== undefined) {
@@ -100,17 +137,6 @@ export class TransactionRepository {
       [holder],
     );
     return BigInt(pending);
-  }
-
-  /** Stores an accepted request as `queued`: the new row's id, or null when a request with the same key was stored first. */
-  async insertQueued(row: NewTransaction, manager: EntityManager = this.dataSource.manager): Promise<string | null> {
-    const inserted: Array<{ id: string }> = await manager.query(
-      `INSERT INTO transactions (kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
-       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8)
-       ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-      [row.kind, row.userId, row.address, row.amount.toString(), row.reason, row.idempotencyKey, row.requestHash, row.chainId],
-    );
-    return inserted[0]?.id ?? null;
   }
 
   /**
@@ -303,7 +329,7 @@ export class TransactionRepository {
    */
   async recordSuccess(items: Array<ReceiptFacts & { batchId: string; confirmations: number; final: boolean }>): Promise<void> {
     if (items.length === 0) return;
-    await this.transaction(async (manager) => {
+    const moved = await this.transaction(async (manager) => {
       const batchIds = items.map((item) => item.batchId);
       await manager.query(`SELECT id FROM transactions WHERE id = ANY($1::uuid[]) AND status IN ${LIVE} FOR UPDATE`, [batchIds]);
       await manager.query(
@@ -312,14 +338,15 @@ export class TransactionRepository {
           WHERE a.transaction_id = s.batch_id AND a.status IN ${CANDIDATE_ATTEMPTS}`,
         [batchIds, items.map((item) => item.hash)],
       );
-      await manager.query(
+      const [rows] = await manager.query<[MovedRow[], number]>(
         `UPDATE transactions t SET status = CASE WHEN s.final THEN 'confirmed' ELSE 'mined' END, tx_hash = s.tx_hash,
                 block_number = s.block_number, block_hash = s.block_hash, gas_used = s.gas_used, effective_gas_price = s.price,
                 confirmations = s.confirmations, confirmed_at = CASE WHEN s.final THEN now() ELSE NULL END,
                 error_code = NULL, error_message = NULL, updated_at = now()
            FROM unnest($1::uuid[], $2::char(66)[], $3::bigint[], $4::char(66)[], $5::numeric[], $6::numeric[], $7::int[], $8::boolean[])
              AS s(batch_id, tx_hash, block_number, block_hash, gas_used, price, confirmations, final)
-          WHERE t.batch_id = s.batch_id AND t.status IN ${LIVE}`,
+          WHERE t.batch_id = s.batch_id AND t.status IN ${LIVE}
+          ${CONFIRMED_RETURNING}`,
         [
           batchIds,
           items.map((item) => item.hash),
@@ -331,7 +358,9 @@ export class TransactionRepository {
           items.map((item) => item.final),
         ],
       );
+      return rows;
     });
+    this.announceConfirmed(moved);
   }
 
   /**
@@ -340,13 +369,24 @@ export class TransactionRepository {
    */
   async deepen(blocks: readonly Hex[], head: bigint, finalDepth: number): Promise<void> {
     if (blocks.length === 0) return;
-    await this.dataSource.query(
-      `UPDATE transactions SET confirmations = ($2::bigint - block_number + 1)::int, updated_at = now(),
+    const [moved] = await this.dataSource.query<[MovedRow[], number]>(
+      `UPDATE transactions t SET confirmations = ($2::bigint - block_number + 1)::int, updated_at = now(),
               status = CASE WHEN $2::bigint - block_number + 1 >= $3 THEN 'confirmed' ELSE status END,
               confirmed_at = CASE WHEN $2::bigint - block_number + 1 >= $3 THEN now() ELSE NULL END
-        WHERE status = 'mined' AND block_hash = ANY($1::char(66)[])`,
+        WHERE status = 'mined' AND block_hash = ANY($1::char(66)[])
+        ${CONFIRMED_RETURNING}`,
       [blocks, head.toString(), finalDepth],
     );
+    this.announceConfirmed(moved);
+  }
+
+  /** Both confirming updates move only rows not yet confirmed (live, `mined`): each `confirmed` row they return was confirmed just now. */
+  private announceConfirmed(moved: MovedRow[]): void {
+    const confirmed = moved
+      .filter((row) => row.status === 'confirmed' && row.seconds !== null)
+      .map((row) => ({ kind: row.kind, acceptedToConfirmedSeconds: row.seconds! }));
+    if (confirmed.length === 0) return;
+    for (const listener of this.confirmedListeners) listener(confirmed);
   }
 
   /**
@@ -496,6 +536,11 @@ export class TransactionRepository {
     return row;
   }
 
+  /** Requests by status, for the statuses the table holds; one grouped read (scraped as metrics). */
+  countByStatus(): Promise<Array<{ status: TransactionStatus; count: number }>> {
+    return this.dataSource.query(`SELECT status, count(*)::int AS count FROM transactions GROUP BY status`);
+  }
+
   async queuedCount(): Promise<number> {
     const [row] = await this.dataSource.query<[{ count: number }]>(
       `SELECT count(*)::int AS count FROM transactions WHERE status = 'queued'`,
@@ -535,5 +580,196 @@ export class TransactionRepository {
         column((a) => a.signedAtBlock?.toString() ?? null),
       ],
     );
+  }
+
+  /**
+   * Requests by status, and how many of each were accepted more than `stuckAfterMinutes` ago
+   * (counted as `backlog` counts them), in one read so the figures agree with each other.
+   */
+  async statusCounts(stuckAfterMinutes: number): Promise<Array<{ status: TransactionStatus; count: number; stuck: number }>> {
+    return this.dataSource.query(
+      `SELECT status, count(*)::int AS count,
+              count(*) FILTER (WHERE created_at < now() - make_interval(secs => $1))::int AS stuck
+         FROM transactions GROUP BY status`,
+      [stuckAfterMinutes * 60],
+    );
+  }
+
+  /** Requests accepted in the last `hours` that have settled, by outcome. */
+  async settledSince(hours: number): Promise<{ confirmed: number; failed: number }> {
+    const [row] = await this.dataSource.query<[{ confirmed: number; failed: number }]>(
+      `SELECT count(*) FILTER (WHERE status = 'confirmed')::int AS confirmed, count(*) FILTER (WHERE status = 'failed')::int AS failed
+         FROM transactions WHERE status IN ('confirmed', 'failed') AND created_at > now() - make_interval(hours => $1)`,
+      [hours],
+    );
+    return row;
+  }
+
+  /** The `limit` requests that failed last, the latest failure first. */
+  recentFailures(limit: number): Promise<Transaction[]> {
+    return this.dataSource.getRepository(Transaction).find({
+      where: { status: 'failed' },
+      order: { updatedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+  }
+
+  /** The `limit` requests waiting longest to be confirmed or fail, the oldest first. */
+  oldestPending(limit: number): Promise<Transaction[]> {
+    return this.dataSource.getRepository(Transaction).find({
+      where: { status: In(['queued', 'signed', 'submitted', 'mined', 'reorged']) },
+      order: { createdAt: 'ASC', id: 'ASC' },
+      take: limit,
+    });
+  }
+
+  /**
+   * Locks a request for an admin retry and says whether it may go back to the queue: its
+   * status, and for a failure that reached a block, the seconds that block stays watched
+   * for a reorg (as `watchedBlocks` watches it: while any of its requests is `mined`, and
+   * `watchMinutes` after the last one settled). A reorg could still bring the old
+   * transaction back, and with it the old batch: the request must not be sent a second time
+   * before. Null for an unknown id.
+   */
+  async lockForRetry(
+    manager: EntityManager,
+    id: string,
+    watchMinutes: number,
+  ): Promise<{ status: TransactionStatus; reorgWatchSeconds: number } | null> {
+    const rows: Array<{ status: TransactionStatus; reorg_watch_seconds: number }> = await manager.query(
+      `SELECT t.status,
+              CASE WHEN t.block_hash IS NULL THEN 0 ELSE (
+                SELECT greatest(0, ceil(extract(epoch FROM max(
+                         CASE WHEN w.status = 'mined' THEN now() ELSE w.updated_at END + make_interval(mins => $2)) - now())))::int
+                  FROM transactions w WHERE w.block_number = t.block_number AND w.block_hash = t.block_hash) END AS reorg_watch_seconds
+         FROM transactions t WHERE t.id = $1 FOR UPDATE OF t`,
+      [id, watchMinutes],
+    );
+    return rows.length === 0 ? null : { status: rows[0].status, reorgWatchSeconds: rows[0].reorg_watch_seconds };
+  }
+
+  /**
+   * An admin retry: a `failed` request goes back to the queue as if just accepted. Nothing of
+   * its last send stays on the row (batch, sender, nonce, hash, block, receipt, claim, error),
+   * so the sender signs it anew under a new nonce; `attempt_count` and `reorg_count` stay as
+   * history. Attempts are stored under the id of their batch's first request, and this request
+   * may lead its next batch under its own id again: its earlier attempts are dropped, as
+   * `requeue` drops them, so no confirmer, replacer or reorg ever takes one for the new send.
+   * Returns whether the request was `failed` (and is now queued).
+   */
+  async requeueFailed(manager: EntityManager, id: string): Promise<boolean> {
+    const [, count] = await manager.query<[unknown, number]>(
+      `UPDATE transactions SET status = 'queued', batch_id = NULL, sender = NULL, nonce = NULL, tx_hash = NULL,
+              block_number = NULL, block_hash = NULL, confirmations = NULL, gas_used = NULL, effective_gas_price = NULL,
+              submitted_at = NULL, confirmed_at = NULL, error_code = NULL, error_message = NULL,
+              claim_token = NULL, claimed_until = NULL, updated_at = now()
+        WHERE id = $1 AND status = 'failed'`,
+      [id],
+    );
+    if (count !== 1) return false;
+    await manager.query(
+      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${CANDIDATE_ATTEMPTS}`,
+      [id],
+    );
+    return true;
+  }
+
+  /**
+   * For the monitor: requests not yet in a block (queued, signed, submitted, reorged) accepted
+   * at least `olderThanSeconds` ago, the oldest `limit` of them, and whichever of `alsoIds`
+   * still wait (however many); each with its age by the database clock, oldest first.
+   */
+  async waitingForBlock(
+    olderThanSeconds: number,
+    limit: number,
+    alsoIds: readonly string[],
+  ): Promise<
+    Array<{
+      id: string;
+      kind: TransactionKind;
+      status: TransactionStatus;
+      clientId: string;
+      nonce: string | null;
+      txHash: string | null;
+      ageSeconds: number;
+    }>
+  > {
+    const rows: Array<{
+      id: string;
+      kind: TransactionKind;
+      status: TransactionStatus;
+      client_id: string;
+      nonce: string | null;
+      tx_hash: string | null;
+      age_seconds: number;
+    }> = await this.dataSource.query(
+      `SELECT id, kind, status, client_id, nonce, tx_hash, extract(epoch FROM now() - created_at)::float8 AS age_seconds
+           FROM ((SELECT id FROM transactions
+                   WHERE status IN ('queued', 'signed', 'submitted', 'reorged') AND created_at < now() - make_interval(secs => $1)
+                   ORDER BY created_at LIMIT $2)
+                 UNION SELECT unnest($3::uuid[])) w JOIN transactions USING (id)
+          WHERE status IN ('queued', 'signed', 'submitted', 'reorged')
+          ORDER BY created_at, id`,
+      [olderThanSeconds, limit, alsoIds],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      status: row.status,
+      clientId: row.client_id,
+      nonce: row.nonce,
+      txHash: row.tx_hash,
+      ageSeconds: row.age_seconds,
+    }));
+  }
+
+  /** For the monitor: requests that failed in the last `seconds` (by when they last changed), oldest first. */
+  async failedWithin(
+    seconds: number,
+    limit: number,
+  ): Promise<
+    Array<{
+      id: string;
+      kind: TransactionKind;
+      clientId: string;
+      errorCode: string | null;
+      errorMessage: string | null;
+      txHash: string | null;
+      failedAt: Date;
+    }>
+  > {
+    const rows: Array<{
+      id: string;
+      kind: TransactionKind;
+      client_id: string;
+      error_code: string | null;
+      error_message: string | null;
+      tx_hash: string | null;
+      updated_at: Date;
+    }> = await this.dataSource.query(
+      `SELECT id, kind, client_id, error_code, error_message, tx_hash, updated_at FROM transactions
+          WHERE status = 'failed' AND updated_at > now() - make_interval(secs => $1)
+          ORDER BY updated_at, id LIMIT $2`,
+      [seconds, limit],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      kind: row.kind,
+      clientId: row.client_id,
+      errorCode: row.error_code,
+      errorMessage: row.error_message,
+      txHash: row.tx_hash,
+      failedAt: row.updated_at,
+    }));
+  }
+
+  /** For the monitor: requests settled in the last `minutes` (confirmed by `confirmed_at`, failed by their last change), by outcome. */
+  async settledWithin(minutes: number): Promise<{ confirmed: number; failed: number }> {
+    const [row] = await this.dataSource.query<[{ confirmed: number; failed: number }]>(
+      `SELECT count(*) FILTER (WHERE status = 'confirmed')::int AS confirmed, count(*) FILTER (WHERE status = 'failed')::int AS failed
+         FROM transactions WHERE status IN ('confirmed', 'failed') AND coalesce(confirmed_at, updated_at) > now() - make_interval(secs => $1)`,
+      [minutes * 60],
+    );
+    return row;
   }
 }

@@ -17,8 +17,10 @@ import { TransactionSigner } from './pipeline/transaction.signer';
 import { TransactionSender } from './pipeline/transaction-sender.service';
 import { QueuedWorkSignal } from './queued-work.signal';
 import { Transaction } from './transaction.entity';
+import { TransactionMetrics } from './transaction.metrics';
 import { TransactionRepository } from './transaction.repository';
 import { TransactionAttempt } from './transaction-attempt.entity';
+import { TransactionBatchStore } from './transaction-batch.store';
 
 /**
  * Gets every accepted request on chain exactly once: claims queued rows, signs and stores
@@ -38,10 +40,12 @@ import { TransactionAttempt } from './transaction-attempt.entity';
     ReceiptConfirmer,
     SendingHolds,
     StuckTransactionReplacer,
+    TransactionBatchStore,
+    TransactionMetrics,
     TransactionRepository,
     TransactionSender,
     TransactionSigner,
   ],
-  exports: [QueuedWorkSignal, SendingHolds, TransactionRepository, TransactionSigner],
+  exports: [QueuedWorkSignal, SendingHolds, TransactionBatchStore, TransactionRepository, TransactionSigner],
 })
 export class TransactionsModule {}

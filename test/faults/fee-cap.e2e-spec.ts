@@ -3,6 +3,7 @@ import { parseGwei } from 'viem';
 
 import { startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
+import { TEST_ADMIN_API_KEY } from '../support/config';
 import { withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 import { reconcileAll, requests, tokens } from '../support/pipeline-harness';
@@ -18,8 +19,10 @@ describe('base fee above MAX_FEE_PER_GAS_GWEI', () => {
     withClient(testApp.database.url, async (client) =>
       (await client.query<{ fee: string }>('SELECT max_fee_per_gas AS fee FROM transaction_attempts')).rows.map((row) => BigInt(row.fee)),
     );
-  const held = async () =>
-    (await request(testApp.server).get('/health').expect(200)).body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
+  const held = async () => {
+    const health = await request(testApp.server).get('/health').set('X-API-Key', TEST_ADMIN_API_KEY).expect(200);
+    return health.body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
+  };
 
   it('signs nothing while base fee plus tip is above the cap, holds requests queued, and sends them under the cap once it falls', async () => {
     testApp = await startTestApp({ config: (config) => ({ ...config, pipeline: { ...config.pipeline, maxFeePerGasWei: CAP } }) });

@@ -4,6 +4,7 @@ import { keccak256, toHex } from 'viem';
 import { havenAbi } from '../../src/chain/haven.abi';
 import { startTestApp, type TestApp } from '../support/app';
 import { newAddress } from '../support/chain';
+import { TEST_ADMIN_API_KEY } from '../support/config';
 import { eventually } from '../support/eventually';
 import { reconcileAll, requests, tokens } from '../support/pipeline-harness';
 
@@ -12,8 +13,10 @@ describe('the contract paused, then unpaused', () => {
 
   afterEach(() => testApp?.close());
 
-  const held = async () =>
-    (await request(testApp.server).get('/health').expect(200)).body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
+  const held = async () => {
+    const health = await request(testApp.server).get('/health').set('X-API-Key', TEST_ADMIN_API_KEY).expect(200);
+    return health.body.monitoring.sending_held.map((hold: { reason: string }) => hold.reason);
+  };
 
   it('keeps every accepted mint and redemption queued while paused, and confirms them all after, none failed', async () => {
     testApp = await startTestApp();

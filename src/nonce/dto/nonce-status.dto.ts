@@ -33,6 +33,26 @@ export class NonceStatusDto {
   }
 }
 
+/** After a reset: the rebuilt status, plus the fields the Python backend's admin API answered with. */
+export class NonceResetDto extends NonceStatusDto {
+  @ApiProperty({ example: 'success', description: 'Python backend field' }) status!: 'success';
+  @ApiProperty({ description: 'Python backend field: what was done' }) message!: string;
+  @ApiProperty({ description: 'Python backend field: the same as `address`' }) wallet_address!: string;
+  @ApiProperty({ nullable: true, type: Number, description: 'Python backend field: the next nonce handed out (the rebuilt counter)' })
+  new_nonce!: number | null;
+
+  static override from(status: NonceStatus): NonceResetDto {
+    const view = NonceStatusDto.from(status);
+    return {
+      ...view,
+      status: 'success',
+      message: `Nonce counter rebuilt from the chain and stored transactions; next nonce ${view.counter ?? 'unset'}`,
+      wallet_address: view.address,
+      new_nonce: status.counter === null ? null : Number(status.counter),
+    };
+  }
+}
+
 /** The same status with in-flight nonces and gaps counted, for the monitoring summary. */
 export type NonceSummary = Pick<NonceStatusDto, 'address' | 'counter' | 'chain_pending' | 'ahead'> & { in_flight: number; gaps: number };
 

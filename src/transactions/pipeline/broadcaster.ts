@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Hex } from 'viem';
 
+import { AlertCategory } from '../../alerting/alert.constants';
+import { type AlertInput, AlertService } from '../../alerting/alert.service';
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { NonceManager } from '../../nonce/nonce-manager.service';
 import { TransactionRepository } from '../transaction.repository';
@@ -26,12 +28,15 @@ export interface Broadcast {
 @Injectable()
 export class Broadcaster {
   private readonly logger = new Logger(Broadcaster.name);
+  /** Whether this instance raised "cannot pay for gas" and has not seen a send accepted since. */
+  private fundsShort = false;
 
   constructor(
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
     private readonly repository: TransactionRepository,
     private readonly nonces: NonceManager,
     private readonly signer: TransactionSigner,
+    private readonly alerts: AlertService,
   ) {}
 
   async send(broadcast: Broadcast): Promise<SendOutcome> {
@@ -49,6 +54,12 @@ export class Broadcaster {
       ),
     );
     await this.repository.markSubmitted(broadcasts.filter((_, i) => results[i].outcome === 'accepted'));
+    if (this.fundsShort && results.some((result) => result.outcome === 'accepted')) {
+      this.fundsShort = false;
+      this.alerts
+        .resolveCondition(`hot_wallet_insufficient_funds:${this.signer.address}`, 'pipeline')
+        .catch((error: unknown) => this.logger.error({ err: error }, 'could not resolve the insufficient-funds alert'));
+    }
     await Promise.all(
       broadcasts.flatMap((broadcast, i) =>
         results[i].outcome === 'accepted' ? [] : [this.record(broadcast, results[i].outcome, results[i].failure)],
@@ -84,9 +95,32 @@ export class Broadcaster {
         // Never sent before, and refused as malformed: nothing can have landed.
         await this.repository.transaction((manager) => this.repository.failUnsendable(manager, broadcast.batchId, describeError(failure)));
         await this.nonces.release(this.signer.address, [broadcast.nonce]);
+        this.alert({
+          severity: 'error',
+          category: AlertCategory.TRANSACTION_REJECTED,
+          title: 'Transaction rejected by the node',
+          message:
+            `The node refused the signed transaction ${broadcast.hash} (nonce ${broadcast.nonce}) for good: ${describeError(failure).slice(0, 500)}. ` +
+            `The requests it carried (batch ${broadcast.batchId}) are failed and its nonce given back. This points at a bug or a ` +
+            'misconfiguration (chain id, gas limit), not at the requests: check the error, fix it, then retry them from the admin API.',
+          data: { batch_id: broadcast.batchId, tx_hash: broadcast.hash, nonce: broadcast.nonce.toString() },
+          dedupKey: `transaction_rejected:${broadcast.batchId}`,
+        });
         return;
       case 'insufficient_funds':
         this.logger.error(context, 'hot wallet cannot pay for gas; transaction kept for re-broadcast');
+        this.fundsShort = true;
+        this.alert({
+          severity: 'critical',
+          category: AlertCategory.HOT_WALLET_INSUFFICIENT_FUNDS,
+          title: 'Hot wallet cannot pay for gas',
+          message:
+            `The node refused a transaction from ${this.signer.address} for insufficient funds: the sending wallet does not hold ` +
+            'enough ETH for gas. No mint or redemption goes out until it is funded; accepted requests wait and are sent then. ' +
+            'Send ETH to the wallet now.',
+          data: { address: this.signer.address, batch_id: broadcast.batchId, nonce: broadcast.nonce.toString() },
+          dedupKey: `hot_wallet_insufficient_funds:${this.signer.address}`,
+        });
         return;
       case 'not_sent':
         // Stays `signed`; the replacer re-broadcasts the same bytes once the chain is back.
@@ -98,5 +132,12 @@ export class Broadcaster {
       case 'accepted':
         return;
     }
+  }
+
+  /** Raising an alert must never stop a send: a failure to record it is logged. */
+  private alert(alert: AlertInput): void {
+    this.alerts
+      .raise(alert)
+      .catch((error: unknown) => this.logger.error({ err: error, category: alert.category }, 'could not record a pipeline alert'));
   }
 }

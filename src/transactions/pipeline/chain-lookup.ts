@@ -23,3 +23,22 @@ export const receiptOf = (client: HavenPublicClient, hash: Hex): Promise<Lookup<
 
 export const transactionOf = (client: HavenPublicClient, hash: Hex): Promise<Lookup<Transaction>> =>
   lookup(() => client.getTransaction({ hash }), TransactionNotFoundError);
+
+/**
+ * Receipts asked for in one JSON-RPC batch. A full batchMint's receipt carries one log per
+ * mint (~140 kB for 100 mints); a block's worth of them in one batch (14 MB for 100) is above
+ * viem's 10 MB response limit, and a refused answer settles nothing, so a confirmer asking
+ * for all at once would never settle any of them. 20 stay under 4 MB even with 256-byte reasons.
+ */
+export const LOOKUPS_PER_CALL = 20;
+
+/** `lookupOne` for every hash, `LOOKUPS_PER_CALL` per round trip, one round trip at a time. */
+export async function lookupAll<T>(hashes: readonly Hex[], lookupOne: (hash: Hex) => Promise<Lookup<T>>): Promise<Map<Hex, Lookup<T>>> {
+  const found = new Map<Hex, Lookup<T>>();
+  for (let start = 0; start < hashes.length; start += LOOKUPS_PER_CALL) {
+    const chunk = hashes.slice(start, start + LOOKUPS_PER_CALL);
+    const answers = await Promise.all(chunk.map(lookupOne));
+    chunk.forEach((hash, i) => found.set(hash, answers[i]));
+  }
+  return found;
+}

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Hex } from 'viem';
 
+import { AlertCategory } from '../../alerting/alert.constants';
+import { AlertService } from '../../alerting/alert.service';
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { AppConfigService } from '../../config/app-config.service';
 import { TransactionRepository } from '../transaction.repository';
@@ -29,6 +31,7 @@ export class FinalityTracker {
     @Inject(PUBLIC_CLIENT) client: HavenPublicClient,
     config: AppConfigService,
     private readonly repository: TransactionRepository,
+    private readonly alerts: AlertService,
   ) {
     this.canonical = new CanonicalChain(client);
     this.confirmations = config.get('chain').confirmations;
@@ -62,11 +65,25 @@ export class FinalityTracker {
         continue;
       }
       const moved = await this.repository.markReorged(block.hash);
-      if (moved.length > 0)
+      if (moved.length > 0) {
         this.logger.warn(
           { block: block.number.toString(), was: block.hash, now: hash, batches: moved },
           'block reorged out; its transactions are back in flight',
         );
+        this.alerts
+          .raise({
+            severity: 'warning',
+            category: AlertCategory.CHAIN_REORG,
+            title: `Chain reorg at block ${block.number}: ${moved.length} transaction(s) back in flight`,
+            message:
+              `Block ${block.number} (${block.hash}) left the chain for ${hash}; the ${moved.length} transaction(s) of ours it held ` +
+              'are back in flight with their signed bytes and will be confirmed where they land. Nothing to do unless reorgs ' +
+              'deeper than CONFIRMATIONS keep happening: then raise CONFIRMATIONS or check the node.',
+            data: { block_number: block.number.toString(), was: block.hash, now: hash, batches: moved },
+            dedupKey: `chain_reorg:${block.hash}`,
+          })
+          .catch((error: unknown) => this.logger.error({ err: error, block: block.number.toString() }, 'could not record the reorg alert'));
+      }
     }
     await this.repository.deepen(deepening, head.number, this.confirmations);
   }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
+import { ProcessRole } from '../../bootstrap/process-role';
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { NonceManager } from '../../nonce/nonce-manager.service';
 import { TransactionRepository } from '../transaction.repository';
@@ -27,12 +28,13 @@ export class NonceGapHealer implements OnApplicationBootstrap, OnApplicationShut
     private readonly nonces: NonceManager,
     private readonly signer: TransactionSigner,
     private readonly fees: FeeOracle,
+    private readonly role: ProcessRole,
   ) {
     this.nonces.useStoredNonces((address) => this.repository.heldNonces(address, 0n));
   }
 
   onApplicationBootstrap(): void {
-    this.loop.start();
+    this.role.startBackgroundWork(NonceGapHealer.name, () => this.loop.start());
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -63,3 +63,11 @@ export class ClaimLostError extends Error {
     this.name = 'ClaimLostError';
   }
 }
+
+/** A store that would commit too late into its nonces' lease: rolled back before COMMIT. */
+export class NonceLeaseExpiredError extends Error {
+  constructor() {
+    super('nonce lease expired before the sends were stored');
+    this.name = 'NonceLeaseExpiredError';
+  }
+}

@@ -1,13 +1,16 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { type Address, type Hex, parseTransaction, type TransactionReceipt } from 'viem';
+import { type Address, getAddress, type Hex, parseTransaction, type TransactionReceipt } from 'viem';
 
+import { AlertCategory } from '../../alerting/alert.constants';
+import { AlertService } from '../../alerting/alert.service';
+import { ProcessRole } from '../../bootstrap/process-role';
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { describeRevert } from '../../chain/revert-reason';
 import { TransactionRepository } from '../transaction.repository';
 import { AbsenceEvidence } from './absence-evidence';
 import { BackgroundLoop, sleep } from './background-loop';
 import type { BlockLink } from './canonical-chain';
-import { receiptOf, transactionOf } from './chain-lookup';
+import { lookupAll, receiptOf, transactionOf } from './chain-lookup';
 import { FinalityTracker } from './finality.tracker';
 import { findNonceTaker } from './nonce-ownership';
 import type { StoredAttempt, UnfinishedBatch } from './pipeline.records';
@@ -42,10 +45,12 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
     private readonly repository: TransactionRepository,
     private readonly finality: FinalityTracker,
+    private readonly alerts: AlertService,
+    private readonly role: ProcessRole,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.loop.start();
+    this.role.startBackgroundWork(ReceiptConfirmer.name, () => this.loop.start());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -76,8 +81,9 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     const batches = await this.repository.unfinishedBatches(sender, { belowNonce: mined });
     if (batches.length === 0) return [];
     const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
-    const receipts = new Map(
-      await Promise.all(attempts.map(async (attempt) => [attempt.hash, await receiptOf(this.client, attempt.hash)] as const)),
+    const receipts = await lookupAll(
+      attempts.map((attempt) => attempt.hash),
+      (hash) => receiptOf(this.client, hash),
     );
 
     const successes: Parameters<TransactionRepository['recordSuccess']>[0] = [];
@@ -117,8 +123,9 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
   private async weighAbsence(sender: Address, batches: UnfinishedBatch[], attempts: StoredAttempt[], head: BlockLink): Promise<void> {
     if (batches.length === 0) return;
     const candidates = attempts.filter((attempt) => batches.some((batch) => batch.batchId === attempt.batchId));
-    const known = new Map(
-      await Promise.all(candidates.map(async (attempt) => [attempt.hash, await transactionOf(this.client, attempt.hash)] as const)),
+    const known = await lookupAll(
+      candidates.map((attempt) => attempt.hash),
+      (hash) => transactionOf(this.client, hash),
     );
     let searches = 0;
     for (const batch of batches) {
@@ -165,6 +172,25 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
         },
         'nonce taken by a transaction that is not ours; requests re-queued',
       );
+      this.alerts
+        .raise({
+          severity: 'critical',
+          category: AlertCategory.NONCE_TAKEN_BY_FOREIGN_TRANSACTION,
+          title: `Nonce ${batch.nonce} of the sending wallet taken by a foreign transaction`,
+          message:
+            `Transaction ${taker.hash} in block ${taker.blockNumber}, not sent by this service, used nonce ${batch.nonce} of ${getAddress(sender)}. ` +
+            `The ${requeued} request(s) that nonce carried are back in the queue and go out under a new nonce. Something else ` +
+            'signs with this key: find it and stop it, since every such send displaces one of ours and may spend its ETH.',
+          data: {
+            sender: getAddress(sender),
+            nonce: batch.nonce.toString(),
+            taken_by: taker.hash,
+            block_number: taker.blockNumber.toString(),
+            requeued,
+          },
+          dedupKey: `nonce_taken_by_foreign_transaction:${getAddress(sender)}:${batch.nonce}`,
+        })
+        .catch((error: unknown) => this.logger.error({ err: error, batchId: batch.batchId }, 'could not record the foreign-nonce alert'));
     }
   }
 

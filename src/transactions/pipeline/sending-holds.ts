@@ -34,7 +34,8 @@ const HELD_KINDS: Record<HoldReason, readonly TransactionKind[]> = {
 
 /**
  * This instance's view of what holds sending back. Each hold is logged and raised as an
- * alert once when it starts, and logged when it clears; `/health` lists the active ones.
+ * alert once when it starts, and logged and its alert resolved when it clears (on the instance
+ * that saw it start); `/health` lists the active ones.
  */
 @Injectable()
 export class SendingHolds {
@@ -52,7 +53,17 @@ export class SendingHolds {
         severity: 'warning',
         category: 'pipeline_held',
         title: TITLES[reason],
-        details: { reason, ...details },
+        // What happened and what to do; the requests themselves are fine and wait in the queue.
+        message: {
+          fees_above_cap: `The network base fee (${details.baseFeeGwei ?? '?'} gwei) is above MAX_FEE_PER_GAS_GWEI (${details.capGwei ?? '?'} gwei). Accepted mints and redemptions stay queued and are sent once fees fall below the cap. If fees stay high, raise MAX_FEE_PER_GAS_GWEI to what you accept to pay.`,
+          contract_paused:
+            'The HAVEN contract is paused on chain, so every mint and redemption would revert. Accepted requests stay queued and are sent once it is unpaused. Find out who paused it and why; unpause it (PAUSER_ROLE) when it is safe.',
+          minter_role_missing:
+            'The signing wallet does not hold MINTER_ROLE on the HAVEN contract, so mints would revert. Accepted mints stay queued; redemptions continue. Grant MINTER_ROLE to the signing wallet (BACKEND_PRIVATE_KEY or BACKEND_SIGNER_WALLET_ID) using an account with DEFAULT_ADMIN_ROLE on the contract.',
+          burner_role_missing:
+            'The signing wallet does not hold BURNER_ROLE on the HAVEN contract, so redemptions would revert. Accepted redemptions stay queued; mints continue. Grant BURNER_ROLE to the signing wallet (BACKEND_PRIVATE_KEY or BACKEND_SIGNER_WALLET_ID) using an account with DEFAULT_ADMIN_ROLE on the contract.',
+        }[reason],
+        data: { reason, ...details },
         dedupKey: `pipeline_held:${reason}`,
       })
       .catch((error: unknown) => this.logger.error({ err: error, reason }, 'could not record the hold alert'));
@@ -63,6 +74,9 @@ export class SendingHolds {
     if (held === undefined) return;
     this.holds.delete(reason);
     this.logger.log({ reason, heldSeconds: Math.round((Date.now() - held.since.getTime()) / 1000) }, 'sending resumed');
+    this.alerts
+      .resolveCondition(`pipeline_held:${reason}`, 'pipeline')
+      .catch((error: unknown) => this.logger.error({ err: error, reason }, 'could not resolve the hold alert'));
   }
 
   active(): SendingHold[] {

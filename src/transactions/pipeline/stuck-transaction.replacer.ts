@@ -1,11 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { type Address, formatGwei, parseTransaction } from 'viem';
 
+import { ProcessRole } from '../../bootstrap/process-role';
 import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { AppConfigService } from '../../config/app-config.service';
 import { TransactionRepository } from '../transaction.repository';
 import { BackgroundLoop, sleep } from './background-loop';
 import { Broadcaster } from './broadcaster';
+import { transactionOf } from './chain-lookup';
 import { FeeOracle } from './fee.oracle';
 import { type Fees, replacementFees, withinCap } from './fee.policy';
 import type { StoredAttempt, UnfinishedBatch } from './pipeline.records';
@@ -24,6 +26,7 @@ const MAX_POLL_MS = 3_000;
  * - `signed` (never known sent) or `reorged` → the same bytes again (crash recovery, RPC
  *   timeouts, a block that left the chain); if the node refuses them as underpriced, a
  *   replacement with the same nonce and higher fees;
+ * - `submitted` but unknown to the node (it lost its mempool) → the same bytes again at once;
  * - pending past `PENDING_TX_THRESHOLD_MINUTES` → a replacement with the same nonce and
  *   higher fees, which also revives a transaction dropped from the mempool.
  * A replacement never breaks `MAX_FEE_PER_GAS_GWEI`: above it the same bytes are sent again
@@ -44,6 +47,7 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
     private readonly fees: FeeOracle,
     private readonly broadcaster: Broadcaster,
     private readonly holds: SendingHolds,
+    private readonly role: ProcessRole,
   ) {
     this.thresholdMs = config.get('monitoring').pendingTxThresholdMinutes * 60_000;
     const pollMs = Math.min(Math.max(this.thresholdMs / 4, 500), MAX_POLL_MS);
@@ -51,7 +55,7 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
   }
 
   onApplicationBootstrap(): void {
-    this.loop.start();
+    this.role.startBackgroundWork(StuckTransactionReplacer.name, () => this.loop.start());
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -72,6 +76,10 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
     const now = Date.now();
     const unsent = batches.filter((batch) => batch.status !== 'submitted' && now - batch.lastAttemptAt.getTime() > REBROADCAST_AFTER_MS);
     const stuck = batches.filter((batch) => batch.status === 'submitted' && now - batch.lastAttemptAt.getTime() > this.thresholdMs);
+    const waiting = batches.filter(
+      (batch) => batch.status === 'submitted' && now - batch.lastAttemptAt.getTime() > REBROADCAST_AFTER_MS && !stuck.includes(batch),
+    );
+    await this.reviveForgotten(waiting, mined);
     if (unsent.length + stuck.length === 0) return;
     const attempts = await this.repository.liveAttempts([...unsent, ...stuck].map((batch) => batch.batchId));
     const mine = sender.toLowerCase() === this.signer.address.toLowerCase();
@@ -85,6 +93,27 @@ export class StuckTransactionReplacer implements OnApplicationBootstrap, OnAppli
       if (mine) await this.replace(batch, own);
       else await this.rebroadcast(own);
     }
+  }
+
+  /**
+   * A node that restarts, or a provider that routes us to another node, may lose its pending
+   * transactions; the next nonce to be mined then never is, and every later one waits behind
+   * it until the stuck threshold (minutes). When the node positively answers that it does not
+   * know any attempt of that next nonce, the waiting transactions' bytes go out again at once.
+   * Sending the same signed bytes can never execute anything twice: the nonce allows one.
+   */
+  private async reviveForgotten(waiting: UnfinishedBatch[], mined: bigint): Promise<void> {
+    const next = waiting.find((batch) => batch.nonce === mined);
+    if (next === undefined) return;
+    const nextAttempts = await this.repository.liveAttempts([next.batchId]);
+    const lookups = await Promise.all(nextAttempts.map((attempt) => transactionOf(this.client, attempt.hash)));
+    if (lookups.length === 0 || !lookups.every((lookup) => lookup.state === 'absent')) return;
+    this.logger.warn(
+      { nonce: next.nonce.toString(), waiting: waiting.length },
+      'the node does not know the next pending transaction; sending the waiting transactions again',
+    );
+    const attempts = await this.repository.liveAttempts(waiting.map((batch) => batch.batchId));
+    for (const batch of waiting) await this.rebroadcast(attempts.filter((attempt) => attempt.batchId === batch.batchId));
   }
 
   /** Sends the newest attempt's bytes again; what the node said of them. */

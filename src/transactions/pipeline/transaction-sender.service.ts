@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { formatGwei } from 'viem';
 
+import { ProcessRole } from '../../bootstrap/process-role';
 import { BLOCKCHAIN_BREAKER, type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
 import { describeRevert } from '../../chain/revert-reason';
 import type { CircuitBreaker } from '../../circuit-breaker/circuit-breaker';
@@ -14,18 +15,30 @@ import { Broadcaster } from './broadcaster';
 import { ContractConditions } from './contract-conditions';
 import { FeeOracle } from './fee.oracle';
 import { type Fees, feesUnderCap } from './fee.policy';
-import type { Claim, SignedAttempt } from './pipeline.records';
+import { type Claim, NonceLeaseExpiredError, type SignedAttempt } from './pipeline.records';
 import { RecentIds } from './recent-ids';
 import { type PlannedSend, planSends, type QueuedRequest } from './send.plan';
 import { describeError, isRevertError } from './send-error.classifier';
 import { SendingHolds } from './sending-holds';
 import { TransactionSigner } from './transaction.signer';
 
-/** Requests claimed per step. */
-const CLAIM_LIMIT = 200;
+/** Transactions signed per step: one JSON-RPC batch of estimates and of sends. */
+const SENDS_PER_STEP = 200;
+/**
+ * Requests claimed per step. Batched, a step of 20 full batchMints estimates, stores and sends
+ * as much as 2,000 lone mints would and in as many round trips as one: per-step costs (claim,
+ * store, mark submitted) are paid per 2,000 requests, not per 200.
+ */
+const CLAIM_LIMIT = 2_000;
 /** How long a claim holds its rows: far beyond one step, short enough that a dead sender's rows soon move. */
 const CLAIM_LEASE_MS = 30_000;
 const IDLE_POLL_MS = 250;
+/**
+ * Steps each instance runs at once. A step spends most of its time waiting (node: estimates,
+ * sends; database: claim, store), so a second one fills the wait; they are as independent as
+ * two instances' steps (own claim, own nonces), so nothing else changes.
+ */
+const PARALLEL_STEPS = 2;
 /** While a hold stops everything, how often the sender tries again. */
 const HOLD_RECHECK_MS = 5_000;
 /** Requests remembered as "send alone" (their batch reverted); older ones are forgotten first. */
@@ -49,7 +62,7 @@ type Estimate = { plan: PlannedSend; gas: bigint } | { plan: PlannedSend; revert
 @Injectable()
 export class TransactionSender implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(TransactionSender.name);
-  private readonly loop: BackgroundLoop;
+  private readonly loops: BackgroundLoop[];
   /** Requests whose batch would revert: sent alone next time, so only the bad one fails. */
   private readonly sendAlone = new RecentIds(SEND_ALONE_LIMIT);
   private readonly chainBreaker: CircuitBreaker;
@@ -66,22 +79,27 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     private readonly queuedWork: QueuedWorkSignal,
     private readonly holds: SendingHolds,
     private readonly conditions: ContractConditions,
+    private readonly role: ProcessRole,
     breakers: CircuitBreakerRegistry,
   ) {
     this.chainBreaker = breakers.register(BLOCKCHAIN_BREAKER);
-    this.loop = new BackgroundLoop(
-      'TransactionSender',
-      () => this.sendQueued(),
-      (signal) => this.queuedWork.waitForWork(IDLE_POLL_MS, signal),
+    this.loops = Array.from(
+      { length: PARALLEL_STEPS },
+      () =>
+        new BackgroundLoop(
+          'TransactionSender',
+          () => this.sendQueued(),
+          (signal) => this.queuedWork.waitForWork(IDLE_POLL_MS, signal),
+        ),
     );
   }
 
   onApplicationBootstrap(): void {
-    this.loop.start();
+    this.role.startBackgroundWork(TransactionSender.name, () => this.loops.forEach((loop) => loop.start()));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.loop.stop();
+    await Promise.all(this.loops.map((loop) => loop.stop()));
   }
 
   /** One step: claim, estimate, sign, store, broadcast. 'idle' when nothing could be sent. */
@@ -93,12 +111,18 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
     const room = this.config.get('pipeline').maxInFlight - (await this.repository.inFlightCount(this.signer.address));
     if (room <= 0) return 'idle';
     // Held kinds are left to other steps until it is time to look at the condition again.
-    const claim = await this.repository.claimQueued(Math.min(room, CLAIM_LIMIT), CLAIM_LEASE_MS, recheck ? [] : this.holds.heldKinds());
+    const sends = Math.min(room, SENDS_PER_STEP);
+    const batchSize = this.config.get('pipeline').batchMintMaxSize;
+    const claim = await this.repository.claimQueued(
+      Math.min(sends * batchSize, CLAIM_LIMIT),
+      CLAIM_LEASE_MS,
+      recheck ? [] : this.holds.heldKinds(),
+    );
     if (claim.requests.length === 0) return 'idle';
     if (recheck) this.holdRecheckAt = Date.now() + HOLD_RECHECK_MS;
     let storedAll = false;
     try {
-      const signed = await this.signAndStore(claim);
+      const signed = await this.signAndStore(claim, sends);
       storedAll = signed.requests === claim.requests.length;
       if (signed.attempts.length === 0) return 'idle';
       await this.broadcaster.sendAll(signed.attempts.map((attempt) => ({ ...attempt, fresh: true })));
@@ -110,7 +134,7 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** The stored attempts, and how many requests they carry. */
-  private async signAndStore(claim: Claim): Promise<{ attempts: SignedAttempt[]; requests: number }> {
+  private async signAndStore(claim: Claim, maxSends: number): Promise<{ attempts: SignedAttempt[]; requests: number }> {
     const pipeline = this.config.get('pipeline');
     const market = await this.fees.current();
     const fees = feesUnderCap(market, pipeline.maxFeePerGasWei);
@@ -119,7 +143,10 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
       return { attempts: [], requests: 0 };
     }
     this.holds.release('fees_above_cap');
-    const estimates = await Promise.all(this.plan(claim.requests, pipeline.batchMintMaxSize).map((plan) => this.estimate(plan)));
+    // Burns go alone: a claim sized for full batches may plan more sends than there is room
+    // for. Those beyond it stay queued (the claim is released after the step).
+    const plans = this.plan(claim.requests, pipeline.batchMintMaxSize).slice(0, maxSends);
+    const estimates = await Promise.all(plans.map((plan) => this.estimate(plan)));
     const sendable = await this.sortOutReverts(estimates, claim.token);
     if (sendable.length === 0) return { attempts: [], requests: 0 };
     const attempts = await this.store(claim.token, sendable, fees, market.blockNumber);
@@ -157,8 +184,11 @@ export class TransactionSender implements OnApplicationBootstrap, OnApplicationS
         claimToken,
       );
       // Past half the lease, reconciliation may be about to recycle these nonces: roll back,
-      // the requests stay queued and the nonces go back through reconciliation.
-      if (Date.now() - leaseStart > NONCE_LEASE_MS / 2) throw new Error('nonce lease expired before the sends were stored');
+      // the requests stay queued and the nonces go back through reconciliation. (Handing them
+      // back here would be faster, but a nonce that re-enters the recycled set while a
+      // reconciliation round already counts it as a candidate can be recycled a second time
+      // and given to two senders.)
+      if (Date.now() - leaseStart > NONCE_LEASE_MS / 2) throw new NonceLeaseExpiredError();
     });
     // The commit itself may have taken long. Reconciliation recycles only what the database
     // did not show it twice a lease apart, so a commit that ends past the lease may have been
