@@ -7,15 +7,34 @@ import { WalletAuditService } from '../custody/audit/wallet-audit.service';
 import { WalletCustodyService } from '../custody/wallet-custody.service';
 import { ApiErrorResponse } from '../errors/error-response.dto';
 import { AdminActor } from './admin-actor';
-import { AuditLogQuery, CreateWalletDto, WalletIdParam, WalletListQuery } from './dto/custody.dto';
+import {
+  AuditLogQuery,
+  CreateWalletDto,
+  LegacyRevokeWalletDto,
+  RevokeWalletDto,
+  WalletGetQuery,
+  WalletIdParam,
+  WalletListQuery,
+} from './dto/custody.dto';
 import { AuditLogPageDto, AuditVerificationDto, WalletDetailsDto, WalletDto, WalletPageDto } from './dto/custody-response.dto';
 
 /** Rotating and revoking answer the same way, and are refused for the wallet the service signs with. */
-const KeyChange = ({ summary, signerRefusal, answer }: { summary: string; signerRefusal: string; answer: string }): MethodDecorator =>
+const KeyChange = ({
+  summary,
+  signerRefusal,
+  answer,
+  deprecated = false,
+}: {
+  summary: string;
+  signerRefusal: string;
+  answer: string;
+  deprecated?: boolean;
+}): MethodDecorator =>
   applyDecorators(
     HttpCode(HttpStatus.OK),
     ApiOperation({
       summary,
+      deprecated,
       description: `Refused (409 SIGNER_WALLET_IN_USE) for the wallet the service signs with (BACKEND_SIGNER_WALLET_ID): ${signerRefusal}.`,
     }),
     ApiOkResponse({ type: WalletDetailsDto, description: answer }),
@@ -55,7 +74,13 @@ export class AdminCustodyController {
   @ApiOperation({ summary: 'One wallet, with the addresses it had before rotations' })
   @ApiOkResponse({ type: WalletDetailsDto })
   @ApiErrorResponse(HttpStatus.NOT_FOUND, 'WALLET_NOT_FOUND')
-  get(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor): Promise<WalletDetailsDto> {
+  @ApiErrorResponse(HttpStatus.FORBIDDEN, 'PRIVATE_KEY_EXPORT_REFUSED')
+  async get(
+    @Param() { walletId }: WalletIdParam,
+    @Query() query: WalletGetQuery,
+    @AdminActor() actor: AuditActor,
+  ): Promise<WalletDetailsDto> {
+    if (query.include_private_key === 'true') return this.custody.refusePrivateKeyExport(walletId, actor);
     return this.custody.get(walletId, actor);
   }
 
@@ -75,8 +100,19 @@ export class AdminCustodyController {
     signerRefusal: 'change that setting first',
     answer: 'The wallet, revoked',
   })
-  revoke(@Param() { walletId }: WalletIdParam, @AdminActor() actor: AuditActor): Promise<WalletDetailsDto> {
-    return this.custody.revoke(walletId, actor);
+  revoke(@Param() { walletId }: WalletIdParam, @Body() body: RevokeWalletDto, @AdminActor() actor: AuditActor): Promise<WalletDetailsDto> {
+    return this.custody.revoke(walletId, actor, body.reason ?? null);
+  }
+
+  @Post('wallets/revoke')
+  @KeyChange({
+    summary: "Revoke the active key, the Python backend's way: the wallet named in the body",
+    signerRefusal: 'change that setting first',
+    answer: 'The wallet, revoked',
+    deprecated: true,
+  })
+  revokeNamed(@Body() body: LegacyRevokeWalletDto, @AdminActor() actor: AuditActor): Promise<WalletDetailsDto> {
+    return this.custody.revoke(body.wallet_id, actor, body.reason ?? null);
   }
 
   @Get('audit/wallet-logs')

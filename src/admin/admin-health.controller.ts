@@ -1,16 +1,22 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Address } from 'viem';
 
 import { AdminApi } from '../auth/api-key.decorators';
 import { BreakerReport, breakerReport, breakerReports } from '../circuit-breaker/breaker-report';
 import { CircuitBreakerRegistry } from '../circuit-breaker/circuit-breaker.registry';
 import { ApiErrorResponse } from '../errors/error-response.dto';
-import { NonceStatusDto } from '../nonce/dto/nonce-status.dto';
+import { NonceResetDto, NonceStatusDto } from '../nonce/dto/nonce-status.dto';
 import { NonceManager } from '../nonce/nonce-manager.service';
 import { AddressPipe } from './address.pipe';
 import { CircuitBreakerNotFoundError } from './admin.errors';
 import { CircuitBreakerListDto, CircuitBreakerResetDto } from './dto/circuit-breaker.dto';
+
+const ADDRESS_PARAM = {
+  name: 'address',
+  description: 'A sending wallet',
+  schema: { type: 'string' as const, pattern: '^0x[0-9a-fA-F]{40}$' },
+};
 
 @ApiTags('admin')
 @AdminApi()
@@ -26,7 +32,14 @@ export class AdminHealthController {
   @ApiOperation({ summary: 'Every circuit breaker: state, counts, when it opened and when it next probes' })
   @ApiOkResponse({ type: CircuitBreakerListDto })
   circuitBreakers(): CircuitBreakerListDto {
-    return { circuit_breakers: breakerReports(this.breakers.list()) };
+    const reports = breakerReports(this.breakers.list());
+    const states = Object.values(reports).map((report) => report.state);
+    return {
+      circuit_breakers: reports,
+      total_count: states.length,
+      open_count: states.filter((state) => state === 'open').length,
+      half_open_count: states.filter((state) => state === 'half_open').length,
+    };
   }
 
   @Post('circuit-breakers/:name/reset')
@@ -45,6 +58,7 @@ export class AdminHealthController {
   }
 
   @Get('nonce-status/:address')
+  @ApiParam(ADDRESS_PARAM)
   @ApiOperation({ summary: "A sending wallet's nonce counter next to the chain's, with in-flight nonces and gaps" })
   @ApiOkResponse({ type: NonceStatusDto })
   @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'INVALID_ADDRESS')
@@ -54,15 +68,16 @@ export class AdminHealthController {
   }
 
   @Post('nonce-reset/:address')
+  @ApiParam(ADDRESS_PARAM)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Rebuild the nonce counter from the chain and stored transactions',
     description: 'Safe while sending: waits out the reservation lease (about 5 s) before setting the new counter.',
   })
-  @ApiOkResponse({ type: NonceStatusDto })
+  @ApiOkResponse({ type: NonceResetDto })
   @ApiErrorResponse(HttpStatus.BAD_REQUEST, 'INVALID_ADDRESS')
   @ApiErrorResponse(HttpStatus.SERVICE_UNAVAILABLE, 'CIRCUIT_BREAKER_OPEN', 'NONCE_ERROR')
-  async nonceReset(@Param('address', AddressPipe) address: Address): Promise<NonceStatusDto> {
-    return NonceStatusDto.from(await this.nonces.resync(address));
+  async nonceReset(@Param('address', AddressPipe) address: Address): Promise<NonceResetDto> {
+    return NonceResetDto.from(await this.nonces.resync(address));
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type Redis from 'ioredis';
-
+import { closeConnection, duplicateConnection, type SharedRedis } from '../redis/redis.connection';
 import { type BreakerSettings, type BreakerSnapshot, type BreakerState, CLOSED } from './breaker-state';
 import { type BreakerStateStore, type BreakerUpdate, PROBE_TTL_MS, type ProbeTicket } from './breaker-state.store';
 
@@ -115,9 +114,9 @@ function toTicket([state, failures, successes, opened, previous, granted, versio
 export class RedisBreakerStore implements BreakerStateStore {
   private readonly commands: BreakerCommands;
   private readonly channel: string;
-  private subscriber?: Redis;
+  private subscriber?: SharedRedis;
 
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: SharedRedis) {
     for (const [name, lua] of Object.entries({
       breakerFailure: FAILURE,
       breakerSuccess: SUCCESS,
@@ -158,21 +157,22 @@ export class RedisBreakerStore implements BreakerStateStore {
   }
 
   async load(names: readonly string[]): Promise<Map<string, BreakerSnapshot>> {
-    const pipeline = this.redis.pipeline();
-    for (const name of names) pipeline.hmget(this.keys(name)[0], 'state', 'failures', 'successes', 'opened_at', 'version');
-    const replies = (await pipeline.exec()) ?? [];
+    // One command per breaker rather than a pipeline: on a Redis Cluster a pipeline must stay
+    // within one node, and each breaker's hash lives in its own slot. Sent together, they
+    // still share the connection's round trips.
+    const replies = await Promise.all(
+      names.map((name) => this.redis.hmget(this.keys(name)[0], 'state', 'failures', 'successes', 'opened_at', 'version')),
+    );
     return new Map(
       names.map((name, i) => {
-        const [error, fields] = replies[i] ?? [null, []];
-        if (error) throw error;
-        const [state, failures, successes, opened, version] = fields as Array<string | null>;
+        const [state, failures, successes, opened, version] = replies[i];
         return [name, state === null ? CLOSED : toSnapshot(state, failures, successes, opened ?? '', version)];
       }),
     );
   }
 
   async watch(listener: (name: string, snapshot: BreakerSnapshot) => void): Promise<void> {
-    this.subscriber ??= this.redis.duplicate({ connectionName: 'haven-breaker-subscriber' });
+    this.subscriber ??= duplicateConnection(this.redis, 'haven-breaker-subscriber');
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       try {
@@ -201,10 +201,11 @@ export class RedisBreakerStore implements BreakerStateStore {
   }
 
   async close(): Promise<void> {
-    if (this.subscriber && this.subscriber.status !== 'end') await this.subscriber.quit().catch(() => this.subscriber?.disconnect());
+    if (this.subscriber) await closeConnection(this.subscriber);
   }
 
+  /** Both keys of a breaker share a hash tag, so that its scripts stay in one Redis Cluster slot. */
   private keys(name: string): [string, string] {
-    return [`circuit-breaker:${name}`, `circuit-breaker:${name}:probe`];
+    return [`circuit-breaker:{${name}}`, `circuit-breaker:{${name}}:probe`];
   }
 }

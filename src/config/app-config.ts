@@ -1,10 +1,20 @@
-import type { Address, Hex } from 'viem';
+import { type Address, type Hex, parseUnits } from 'viem';
 
 import { ConfigError } from './config.error';
-import { BREAKER_NAMES, ENV_NAMES, EnvName, envSchema, EnvSettings } from './env.schema';
+import {
+  type AlertChannel,
+  BREAKER_NAMES,
+  ENV_NAMES,
+  EnvName,
+  envSchema,
+  EnvSettings,
+  type RedisNode,
+  type WebhookTarget,
+} from './env.schema';
 
 export type Environment = NonNullable<EnvSettings['ENVIRONMENT']>;
 export type LogLevel = NonNullable<EnvSettings['LOG_LEVEL']>;
+export type ProcessRoleName = NonNullable<EnvSettings['PROCESS_ROLE']>;
 
 /** The validated, typed configuration every module reads through `AppConfigService`. */
 export interface AppConfig {
@@ -12,8 +22,26 @@ export interface AppConfig {
   logLevel: LogLevel;
   port: number;
   workers: number;
+  /** `api`: HTTP only, no background loop; `worker`: the loops, and HTTP for probes and metrics only; `all`: both. */
+  processRole: ProcessRoleName;
+  /** CORS: exactly these origins may call from a browser (`*` only outside production). */
   allowedOrigins: string[];
   dataDir: string;
+  http: {
+    /** Whose `X-Forwarded-For`/`-Proto` to believe: nobody (false), N hops, or these proxies. */
+    trustProxy: false | number | string[];
+    /** Refuse plain HTTP (judged through a trusted proxy) and send HSTS. */
+    enforceHttps: boolean;
+    /** Serve `/docs` (Swagger UI and the OpenAPI document). */
+    apiDocsEnabled: boolean;
+    /** `/metrics` on this port only (not the public one); else behind `token`; else open outside production. */
+    metricsPort?: number;
+    metricsToken?: string;
+    /** Bearer token that shows `/health` details, besides an admin key. */
+    healthDetailsToken?: string;
+  };
+  /** Requests refused per minute beyond these counts, summed over every instance. */
+  rateLimits: { adminPerMinute: number; clientPerMinute: number; anonymousPerMinute: number };
   database: {
     url: string;
     poolSize: number;
@@ -22,9 +50,18 @@ export interface AppConfig {
     /** Longest a transaction may sit idle before PostgreSQL ends its session, releasing its locks. */
     idleInTransactionTimeoutMs: number;
   };
-  /** `url` absent: single instance, coordination in process. */
+  /**
+   * At most one of `url` (one Redis), `sentinel` and `cluster`; none: single instance,
+   * coordination in process. `redisMode` (src/redis) names which.
+   */
   redis: {
     url?: string;
+    /** A master/replica group watched by Redis Sentinel: the connection follows the master through a failover. */
+    sentinel?: { sentinels: RedisNode[]; masterName: string; sentinelPassword?: string };
+    /** Redis Cluster seed nodes: the connection learns the rest of the cluster from them. */
+    cluster?: { nodes: RedisNode[] };
+    /** The Redis nodes' password under Sentinel or Cluster (a `url` carries its own). */
+    password?: string;
     keyPrefix: string;
     /** A command unanswered after this long fails instead of holding its caller. */
     commandTimeoutMs: number;
@@ -44,8 +81,16 @@ export interface AppConfig {
     walletEncryptionKeys: string[];
     kms: { enabled: boolean; keyId?: string; region?: string; endpoint?: string };
     adminApiKeys: string[];
-    apiKeys: string[];
+    /** Partner apps: each key names the client whose transactions it creates and sees. */
+    clientKeys: ClientKey[];
+    /** Admin routes answer only these addresses/CIDRs; empty: any address. */
     adminAllowedIps: string[];
+  };
+  limits: {
+    /** Largest single mint, in wei. */
+    maxMintAmountWei: bigint;
+    /** Most one client may mint per UTC day, in wei, summed across instances; none if unset. */
+    dailyMintLimitPerClientWei?: bigint;
   };
   alerting: {
     email: {
@@ -53,10 +98,40 @@ export interface AppConfig {
       smtp: { host?: string; port: number; user?: string; password?: string };
       from?: string;
       to: string[];
+      /** Also receive critical alerts left unacknowledged past `escalationMinutes`. */
+      escalationTo: string[];
     };
-    webhook: { enabled: boolean; urls: string[] };
+    webhook: {
+      enabled: boolean;
+      targets: WebhookTarget[];
+      /** Also receive escalated critical alerts, each in its own format. */
+      escalationTargets: WebhookTarget[];
+      /** Signs the generic JSON body (HMAC-SHA256 over timestamp + body). */
+      secret?: string;
+      /** The Events API v2 `routing_key` for `pagerduty` targets. */
+      pagerDutyRoutingKey?: string;
+    };
+    /** Channels per severity; an empty route is logged only. */
+    routes: Record<AlertSeverityName, AlertChannel[]>;
+    /** Repeats of an unresolved alert within this window are counted on its row, not sent again. */
+    groupingWindowMinutes: number;
+    /** A critical alert unacknowledged this long is sent to the escalation recipients. */
+    escalationMinutes: number;
   };
-  monitoring: { pendingTxThresholdMinutes: number; gasSpikeThreshold: number; intervalSeconds: number };
+  monitoring: {
+    pendingTxThresholdMinutes: number;
+    gasSpikeThreshold: number;
+    intervalSeconds: number;
+    /** Below this the hot wallet is warned about before it cannot pay gas at all. */
+    hotWalletMinBalanceWei: bigint;
+    /** Failed share of settled transactions over the window above which an alert is raised. */
+    failureRateThreshold: number;
+    failureRateWindowMinutes: number;
+    /** A breaker open longer than this raises an alert. */
+    breakerOpenAlertMinutes: number;
+  };
+  /** Status callbacks to client apps, per client name. */
+  callbacks: Record<string, ClientCallback>;
   /** Settings per breaker name; names without their own use `default`. */
   circuitBreakers: Record<'default' | (typeof BREAKER_NAMES)[number], BreakerConfig>;
   pipeline: {
@@ -67,6 +142,23 @@ export interface AppConfig {
     /** Sent but unconfirmed transactions per wallet, across instances; claiming waits beyond it. */
     maxInFlight: number;
   };
+}
+
+/** The alert severities, named here so configuration does not depend on the alerting module. */
+export type AlertSeverityName = 'info' | 'warning' | 'error' | 'critical';
+
+/**
+ * Where a client's status callbacks go and the secret they are signed with. A request's own
+ * `callbackUrl` must share this URL's origin, so callbacks never go anywhere else.
+ */
+export interface ClientCallback {
+  url: string;
+  secret: string;
+}
+
+export interface ClientKey {
+  client: string;
+  key: string;
 }
 
 export interface BreakerConfig {
@@ -88,7 +180,7 @@ const REQUIRED_TO_RUN: EnvName[] = [
 ];
 
 /** Production never falls back to embedded services or in-process coordination. */
-const REQUIRED_IN_PRODUCTION: EnvName[] = [...REQUIRED_TO_RUN, 'REDIS_URL'];
+const REQUIRED_IN_PRODUCTION: EnvName[] = [...REQUIRED_TO_RUN];
 
 export type RawEnvironment = Record<string, string | undefined>;
 
@@ -120,6 +212,9 @@ export function parseEnvironment(env: RawEnvironment, options: { complete: boole
     for (const name of ['SMTP_HOST', 'SMTP_PORT', 'ALERT_FROM_EMAIL', 'ALERT_TO_EMAILS'] as const) required.add(name);
   }
   if (present.ALERT_WEBHOOK_ENABLED === 'true') required.add('ALERT_WEBHOOK_URLS');
+  const webhookTargets = [...(settings.ALERT_WEBHOOK_URLS ?? []), ...(settings.ALERT_ESCALATION_WEBHOOK_URLS ?? [])];
+  if (webhookTargets.some(({ format }) => format === 'pagerduty')) required.add('ALERT_PAGERDUTY_ROUTING_KEY');
+  if (webhookTargets.some(({ format }) => format === 'webhook')) required.add('ALERT_WEBHOOK_SECRET');
   if (present.SMTP_USER !== undefined || present.SMTP_PASSWORD !== undefined) {
     required.add('SMTP_USER');
     required.add('SMTP_PASSWORD');
@@ -129,15 +224,68 @@ export function parseEnvironment(env: RawEnvironment, options: { complete: boole
       problems.set(name, isProduction ? 'is required in production' : 'is required');
     }
   }
-  if (Number(present.WORKERS ?? 1) > 1 && present.REDIS_URL === undefined && !problems.has('WORKERS')) {
-    problems.set('WORKERS', 'more than one worker needs REDIS_URL for shared coordination');
+  const redisModes = REDIS_MODE_VARIABLES.filter((name) => present[name] !== undefined);
+  if (redisModes.length > 1) {
+    for (const name of redisModes) {
+      if (!problems.has(name)) problems.set(name, `set exactly one of ${REDIS_MODE_VARIABLES.join(', ')} (one Redis, Sentinel or Cluster)`);
+    }
+  }
+  if (redisModes.length === 0 && isProduction && !problems.has('REDIS_URL')) {
+    problems.set('REDIS_URL', `is required in production (or REDIS_SENTINELS, or REDIS_CLUSTER_NODES)`);
+  }
+  for (const [name, problem] of redisProblems(present)) if (!problems.has(name)) problems.set(name, problem);
+  if (Number(present.WORKERS ?? 1) > 1 && redisModes.length === 0 && !problems.has('WORKERS')) {
+    problems.set('WORKERS', 'more than one worker needs Redis (REDIS_URL, REDIS_SENTINELS or REDIS_CLUSTER_NODES) for shared coordination');
+  }
+  // `api` and `worker` only make sense beside instances of the other role, with which they share breakers, limits and locks.
+  const hasRedis = [present.REDIS_URL, present.REDIS_SENTINELS, present.REDIS_CLUSTER_NODES].some((value) => value !== undefined);
+  if ((present.PROCESS_ROLE ?? 'all') !== 'all' && !hasRedis && !problems.has('PROCESS_ROLE')) {
+    problems.set('PROCESS_ROLE', 'api and worker run beside other instances and need Redis (REDIS_URL) for shared coordination');
   }
   const adminKeys = new Set(settings.ADMIN_API_KEY ?? []);
-  if ((settings.API_KEY ?? []).some((key) => adminKeys.has(key)) && !problems.has('API_KEY')) {
+  if ((settings.API_KEY ?? []).some(({ key }) => adminKeys.has(key)) && !problems.has('API_KEY')) {
     problems.set('API_KEY', 'must not share a key with ADMIN_API_KEY');
+  }
+  for (const [name, problem] of callbackProblems(settings, isProduction)) if (!problems.has(name)) problems.set(name, problem);
+  if (isProduction && settings.ALLOWED_ORIGINS?.includes('*') && !problems.has('ALLOWED_ORIGINS')) {
+    problems.set('ALLOWED_ORIGINS', 'must list the origins themselves in production, not *');
   }
   if (problems.size > 0) throw new ConfigError(problems);
   return settings;
+}
+
+/** Exactly one of these chooses how the service reaches Redis. */
+const REDIS_MODE_VARIABLES = ['REDIS_URL', 'REDIS_SENTINELS', 'REDIS_CLUSTER_NODES'] as const satisfies EnvName[];
+
+/** Settings that belong to one Redis mode only: set without it, they would silently do nothing. */
+function redisProblems(present: Partial<Record<EnvName, string>>): Array<[EnvName, string]> {
+  const problems: Array<[EnvName, string]> = [];
+  const sentinel = present.REDIS_SENTINELS !== undefined;
+  if (sentinel && present.REDIS_SENTINEL_NAME === undefined) problems.push(['REDIS_SENTINEL_NAME', 'is required with REDIS_SENTINELS']);
+  if (!sentinel && present.REDIS_SENTINEL_NAME !== undefined) problems.push(['REDIS_SENTINEL_NAME', 'applies only with REDIS_SENTINELS']);
+  if (!sentinel && present.REDIS_SENTINEL_PASSWORD !== undefined)
+    problems.push(['REDIS_SENTINEL_PASSWORD', 'applies only with REDIS_SENTINELS']);
+  if (present.REDIS_PASSWORD !== undefined && !sentinel && present.REDIS_CLUSTER_NODES === undefined) {
+    problems.push(['REDIS_PASSWORD', 'applies only with REDIS_SENTINELS or REDIS_CLUSTER_NODES (REDIS_URL carries its own password)']);
+  }
+  return problems;
+}
+
+/** Each callback client needs a key to call with and a secret to verify with; one URL each. */
+function callbackProblems(s: EnvSettings, isProduction: boolean): Array<[EnvName, string]> {
+  const problems: Array<[EnvName, string]> = [];
+  const urls = s.CLIENT_CALLBACK_URLS ?? [];
+  const secrets = new Set((s.CLIENT_CALLBACK_SECRETS ?? []).map(({ client }) => client));
+  const clients = new Set((s.API_KEY ?? []).map(({ client }) => client));
+  const named = urls.map(({ client }) => client);
+  if (new Set(named).size !== named.length) problems.push(['CLIENT_CALLBACK_URLS', 'must name each client once']);
+  const unknown = named.filter((client) => s.API_KEY !== undefined && !clients.has(client));
+  if (unknown.length > 0) problems.push(['CLIENT_CALLBACK_URLS', 'must name clients that have a key in API_KEY']);
+  if (named.some((client) => !secrets.has(client)))
+    problems.push(['CLIENT_CALLBACK_SECRETS', 'must hold a secret for every client in CLIENT_CALLBACK_URLS']);
+  if (isProduction && urls.some(({ url }) => !url.startsWith('https://')))
+    problems.push(['CLIENT_CALLBACK_URLS', 'must be https URLs in production']);
+  return problems;
 }
 
 /** Builds the typed configuration from a complete environment. */
@@ -148,15 +296,39 @@ export function loadConfig(env: RawEnvironment): AppConfig {
     logLevel: s.LOG_LEVEL ?? 'info',
     port: s.PORT ?? 8000,
     workers: s.WORKERS ?? 1,
+    processRole: s.PROCESS_ROLE ?? 'all',
     allowedOrigins: s.ALLOWED_ORIGINS ?? [],
     dataDir: s.HAVEN_DATA_DIR ?? '.haven',
+    http: {
+      trustProxy: s.TRUST_PROXY ?? false,
+      enforceHttps: s.ENFORCE_HTTPS ?? false,
+      apiDocsEnabled: s.API_DOCS_ENABLED ?? s.ENVIRONMENT !== 'production',
+      metricsPort: s.METRICS_PORT,
+      metricsToken: s.METRICS_TOKEN,
+      healthDetailsToken: s.HEALTH_DETAILS_TOKEN,
+    },
+    rateLimits: {
+      adminPerMinute: s.RATE_LIMIT_ADMIN_PER_MINUTE ?? 60,
+      clientPerMinute: s.RATE_LIMIT_CLIENT_PER_MINUTE ?? 6000,
+      anonymousPerMinute: s.RATE_LIMIT_ANONYMOUS_PER_MINUTE ?? 120,
+    },
     database: {
       url: s.DATABASE_URL!,
       poolSize: s.DATABASE_POOL_SIZE ?? 20,
       statementTimeoutMs: s.DATABASE_STATEMENT_TIMEOUT_MS ?? 30_000,
       idleInTransactionTimeoutMs: s.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? 60_000,
     },
-    redis: { url: s.REDIS_URL, keyPrefix: s.REDIS_KEY_PREFIX ?? 'haven:', commandTimeoutMs: s.REDIS_COMMAND_TIMEOUT_MS ?? 5000 },
+    redis: {
+      url: s.REDIS_URL,
+      sentinel:
+        s.REDIS_SENTINELS === undefined
+          ? undefined
+          : { sentinels: s.REDIS_SENTINELS, masterName: s.REDIS_SENTINEL_NAME!, sentinelPassword: s.REDIS_SENTINEL_PASSWORD },
+      cluster: s.REDIS_CLUSTER_NODES === undefined ? undefined : { nodes: s.REDIS_CLUSTER_NODES },
+      password: s.REDIS_PASSWORD,
+      keyPrefix: s.REDIS_KEY_PREFIX ?? 'haven:',
+      commandTimeoutMs: s.REDIS_COMMAND_TIMEOUT_MS ?? 5000,
+    },
     chain: {
       rpcUrl: s.RPC_URL!,
       chainId: s.CHAIN_ID!,
@@ -174,8 +346,12 @@ export function loadConfig(env: RawEnvironment): AppConfig {
         endpoint: s.KMS_ENDPOINT,
       },
       adminApiKeys: s.ADMIN_API_KEY!,
-      apiKeys: s.API_KEY!,
+      clientKeys: s.API_KEY!,
       adminAllowedIps: s.ADMIN_ALLOWED_IPS ?? [],
+    },
+    limits: {
+      maxMintAmountWei: parseUnits(s.MAX_MINT_AMOUNT ?? '1000000', 18),
+      dailyMintLimitPerClientWei: s.DAILY_MINT_LIMIT_PER_CLIENT === undefined ? undefined : parseUnits(s.DAILY_MINT_LIMIT_PER_CLIENT, 18),
     },
     alerting: {
       email: {
@@ -183,14 +359,40 @@ export function loadConfig(env: RawEnvironment): AppConfig {
         smtp: { host: s.SMTP_HOST, port: s.SMTP_PORT ?? 587, user: s.SMTP_USER, password: s.SMTP_PASSWORD },
         from: s.ALERT_FROM_EMAIL,
         to: s.ALERT_TO_EMAILS ?? [],
+        escalationTo: s.ALERT_ESCALATION_EMAILS ?? [],
       },
-      webhook: { enabled: s.ALERT_WEBHOOK_ENABLED ?? false, urls: s.ALERT_WEBHOOK_URLS ?? [] },
+      webhook: {
+        enabled: s.ALERT_WEBHOOK_ENABLED ?? false,
+        targets: s.ALERT_WEBHOOK_URLS ?? [],
+        escalationTargets: s.ALERT_ESCALATION_WEBHOOK_URLS ?? [],
+        secret: s.ALERT_WEBHOOK_SECRET,
+        pagerDutyRoutingKey: s.ALERT_PAGERDUTY_ROUTING_KEY,
+      },
+      // The seed's routing: info logged only, warning to the monitoring team, critical to on-call.
+      routes: {
+        info: s.ALERT_ROUTE_INFO ?? [],
+        warning: s.ALERT_ROUTE_WARNING ?? ['email', 'slack', 'webhook'],
+        error: s.ALERT_ROUTE_ERROR ?? ['email', 'slack', 'webhook'],
+        critical: s.ALERT_ROUTE_CRITICAL ?? ['email', 'slack', 'webhook', 'pagerduty'],
+      },
+      groupingWindowMinutes: s.ALERT_GROUPING_WINDOW_MINUTES ?? 15,
+      escalationMinutes: s.ALERT_ESCALATION_MINUTES ?? 15,
     },
     monitoring: {
       pendingTxThresholdMinutes: s.PENDING_TX_THRESHOLD_MINUTES ?? 5,
       gasSpikeThreshold: s.GAS_SPIKE_THRESHOLD ?? 2.0,
       intervalSeconds: s.MONITOR_INTERVAL_SECONDS ?? 60,
+      hotWalletMinBalanceWei: parseUnits(s.HOT_WALLET_MIN_BALANCE_ETH ?? '0.01', 18),
+      failureRateThreshold: s.FAILURE_RATE_ALERT_THRESHOLD ?? 0.2,
+      failureRateWindowMinutes: s.FAILURE_RATE_WINDOW_MINUTES ?? 15,
+      breakerOpenAlertMinutes: s.BREAKER_OPEN_ALERT_MINUTES ?? 5,
     },
+    callbacks: Object.fromEntries(
+      (s.CLIENT_CALLBACK_URLS ?? []).map(({ client, url }) => [
+        client,
+        { url, secret: s.CLIENT_CALLBACK_SECRETS!.find((entry) => entry.client === client)!.secret },
+      ]),
+    ),
     circuitBreakers: breakerConfigs(s),
     pipeline: {
       batchMintMaxSize: s.BATCH_MINT_MAX_SIZE ?? 100,

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ConfigModule as NestConfigModule, registerAs } from '@nestjs/config';
 
+import { ProcessRole } from '../bootstrap/process-role';
 import type { AppConfig } from './app-config';
 import { APP_CONFIG, AppConfigService } from './app-config.service';
 
@@ -17,8 +18,9 @@ export class ConfigModule {
     return {
       module: ConfigModule,
       imports: [NestConfigModule.forRoot({ ignoreEnvFile: true, load: [registerAs('haven', () => frozen)] })],
-      providers: [{ provide: APP_CONFIG, useValue: frozen }, AppConfigService],
-      exports: [APP_CONFIG, AppConfigService],
+      // ProcessRole here: wherever there is configuration, the loops can ask whether to start.
+      providers: [{ provide: APP_CONFIG, useValue: frozen }, AppConfigService, ProcessRole],
+      exports: [APP_CONFIG, AppConfigService, ProcessRole],
     };
   }
 }

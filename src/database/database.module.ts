@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 
 import { AppConfigService } from '../config/app-config.service';
 import { dataSourceOptions } from './data-source.options';
+import { DatabasePoolMetrics } from './database-pool.metrics';
 
 /**
  * The PostgreSQL connection pool, with the same options as the migration runner and the
@@ -21,5 +22,6 @@ import { dataSourceOptions } from './data-source.options';
       },
     }),
   ],
+  providers: [DatabasePoolMetrics],
 })
 export class DatabaseModule {}

@@ -15,6 +15,8 @@ export interface AnvilOptions {
   /** Loaded at start if present, written on exit (anvil's `--state`). */
   statePath?: string;
   chainId?: number;
+  /** Gas per block (anvil's `--gas-limit`); anvil's own default (30M) when absent. */
+  gasLimit?: bigint;
   readyTimeoutMs?: number;
 }
 
@@ -116,6 +118,7 @@ function anvilArguments(options: AnvilOptions & { host: string; chainId: number 
   if (blockTime > 0 && automine) args.push('--mixed-mining');
   if (blockTime === 0 && !automine) args.push('--no-mining');
   if (options.statePath !== undefined) args.push('--state', options.statePath);
+  if (options.gasLimit !== undefined) args.push('--gas-limit', options.gasLimit.toString());
   return args;
 }
 

@@ -13,6 +13,7 @@ import { assignRequestId } from './request-id';
  */
 export const REDACTED_PATHS = [
   'req.headers["x-api-key"]',
+  'req.headers["x-admin-key"]',
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
@@ -42,8 +43,16 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
           redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
           // Libraries put secrets in error text (viem: the RPC URL with its provider key).
           ...redactingLogOptions,
+          // A 429 flood is summarised by the rate limiter itself; a line per refusal would let
+          // anyone fill the logs.
           customLogLevel: (_request, response, error) =>
-            error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
+            error || response.statusCode >= 500
+              ? 'error'
+              : response.statusCode === 429
+                ? 'debug'
+                : response.statusCode >= 400
+                  ? 'warn'
+                  : 'info',
           // Probes hit these every few seconds; their lines would drown the ones that matter.
           autoLogging: { ignore: (request) => request.url?.startsWith('/health') === true },
           base: { service: 'haven-backend', environment: config.get('environment') },

@@ -11,7 +11,7 @@ import { type BreakerTransition, CircuitBreakerRegistry } from '../../src/circui
 import type { AppConfig } from '../../src/config';
 import { createTestApplication } from '../support/app';
 import { newAddress, startTestChain, type TestChain } from '../support/chain';
-import { TEST_API_KEY, testConfig } from '../support/config';
+import { TEST_ADMIN_API_KEY, TEST_API_KEY, testConfig } from '../support/config';
 import { createTestDatabase, type TestDatabase, withClient } from '../support/database';
 import { eventually } from '../support/eventually';
 import { type RpcProxy, startRpcProxy } from '../support/rpc-proxy';
@@ -102,7 +102,7 @@ describe('the blockchain breaker through an RPC outage, on two instances', () =>
 
     // Health says so on both: degraded, not dead.
     for (const instance of [a, b]) {
-      const health = await request(instance.server).get('/health');
+      const health = await request(instance.server).get('/health').set('X-API-Key', TEST_ADMIN_API_KEY);
       expect(health.status).toBe(200);
       expect(health.body.status).toBe('degraded');
       expect(health.body.circuit_breakers.blockchain).toMatchObject({ state: 'open', failure_count: 5, opened_at: expect.any(String) });

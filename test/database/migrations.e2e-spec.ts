@@ -13,7 +13,19 @@ import { createTestDatabase, type TestDatabase } from '../support/database';
 /** Every migration file, in the order its timestamp gives: adding one must not break this spec. */
 const MIGRATION_COUNT = readdirSync(join(__dirname, '..', '..', 'migrations')).filter((file) => file.endsWith('.ts')).length;
 
-const TABLES = ['alert_logs', 'error_logs', 'transaction_attempts', 'transactions', 'wallet_audit_logs', 'wallet_custody'];
+const TABLES = [
+  'alert_deliveries',
+  'alert_logs',
+  'callback_deliveries',
+  'error_logs',
+  'monitor_state',
+  'monitor_ticks',
+  'security_events',
+  'transaction_attempts',
+  'transactions',
+  'wallet_audit_logs',
+  'wallet_custody',
+];
 
 /** The indexes operators verify by name after a deploy. */
 const OPERATOR_INDEXES = [
@@ -132,6 +144,7 @@ describe('entity decorators', () => {
   it('keep uint256 amounts exact as bigint', async () => {
     const amount = 2n ** 256n - 1n;
     const saved = await dataSource.getRepository(Transaction).save({
+      clientId: 'default',
       kind: 'mint',
       status: 'queued',
       userId: 'user-1',

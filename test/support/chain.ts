@@ -7,11 +7,16 @@ import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts';
 
 import { type BackendWalletClient, createBackendWalletClient, type HavenPublicClient } from '../../src/chain/chain.clients';
 import { chainFromId } from '../../src/chain/chain.definition';
+import { havenAbi } from '../../src/chain/haven.abi';
 import { deployHaven } from '../../src/chain/haven.deployer';
 import { AnvilProcess, freePort } from '../../src/embedded/anvil.process';
 
 /** A fresh address nobody holds a key to in the test: a recipient with no history. */
 export const newAddress = (): Address => privateKeyToAccount(generatePrivateKey()).address;
+
+/** A holder's HAVEN balance in wei, read from the chain itself. */
+export const havenBalanceOf = (chain: Pick<TestChain, 'publicClient' | 'contractAddress'>, holder: Address): Promise<bigint> =>
+  chain.publicClient.readContract({ address: chain.contractAddress, abi: havenAbi, functionName: 'balanceOf', args: [holder] });
 
 export interface TestChain {
   rpcUrl: string;
@@ -36,6 +41,8 @@ export interface TestChainOptions {
   /** Seconds between blocks; 0 (the default) mines each transaction at once, for speed. */
   blockTime?: number;
   automine?: boolean;
+  /** Gas per block (anvil's `--gas-limit`); anvil's default when absent. */
+  gasLimit?: bigint;
 }
 
 const GAS_MONEY = parseEther('100');

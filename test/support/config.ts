@@ -6,6 +6,7 @@ import type { AppConfig } from '../../src/config';
 export const TEST_FERNET_KEY = 'x4QGXhKzUQ3LmrVAvEJpI0sNfwLMSsWcF5lfrQJdCgw=';
 export const TEST_ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
 export const TEST_API_KEY = 'test-client-key-0123456789abcdef';
+export const TEST_CLIENT = 'default';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A complete configuration pointing at test services; tests change what they exercise. */
@@ -19,8 +20,12 @@ export function testConfig(parts: {
     logLevel: (process.env.TEST_LOG_LEVEL as AppConfig['logLevel'] | undefined) ?? 'silent',
     port: 0,
     workers: 1,
+    processRole: 'all',
     allowedOrigins: [],
     dataDir: '.haven-test',
+    http: { trustProxy: false, enforceHttps: false, apiDocsEnabled: true },
+    // High enough that only the tests about limits ever meet one.
+    rateLimits: { adminPerMinute: 100_000, clientPerMinute: 1_000_000, anonymousPerMinute: 100_000 },
     database: { url: parts.databaseUrl, poolSize: 5, statementTimeoutMs: 30_000, idleInTransactionTimeoutMs: 60_000 },
     redis: {
       url: parts.redisUrl === null ? undefined : (parts.redisUrl ?? TEST_REDIS_URL),
@@ -38,14 +43,32 @@ export function testConfig(parts: {
       walletEncryptionKeys: [TEST_FERNET_KEY],
       kms: { enabled: false },
       adminApiKeys: [TEST_ADMIN_API_KEY],
-      apiKeys: [TEST_API_KEY],
+      clientKeys: [{ client: TEST_CLIENT, key: TEST_API_KEY }],
       adminAllowedIps: [],
     },
+    limits: { maxMintAmountWei: 10n ** 24n },
     alerting: {
-      email: { enabled: false, smtp: { port: 587 }, to: [] },
-      webhook: { enabled: false, urls: [] },
+      email: { enabled: false, smtp: { port: 587 }, to: [], escalationTo: [] },
+      webhook: { enabled: false, targets: [], escalationTargets: [] },
+      routes: {
+        info: [],
+        warning: ['email', 'slack', 'webhook'],
+        error: ['email', 'slack', 'webhook'],
+        critical: ['email', 'slack', 'webhook', 'pagerduty'],
+      },
+      groupingWindowMinutes: 15,
+      escalationMinutes: 15,
     },
-    monitoring: { pendingTxThresholdMinutes: 5, gasSpikeThreshold: 2, intervalSeconds: 60 },
+    monitoring: {
+      pendingTxThresholdMinutes: 5,
+      gasSpikeThreshold: 2,
+      intervalSeconds: 60,
+      hotWalletMinBalanceWei: 10n ** 16n,
+      failureRateThreshold: 0.2,
+      failureRateWindowMinutes: 15,
+      breakerOpenAlertMinutes: 5,
+    },
+    callbacks: {},
     circuitBreakers: Object.fromEntries(
       ['default', 'blockchain', 'smtp', 'webhook', 'kms'].map((name) => [
         name,
@@ -55,3 +78,9 @@ export function testConfig(parts: {
     pipeline: { batchMintMaxSize: 100, maxInFlight: 1000 },
   };
 }
+
+/** `config` with more named clients, each with its own key, beside the test's own client. */
+export const withClientKeys = (config: AppConfig, ...clients: Array<{ client: string; key: string }>): AppConfig => ({
+  ...config,
+  security: { ...config.security, clientKeys: [...config.security.clientKeys, ...clients] },
+});

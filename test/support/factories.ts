@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 
 import type { Address } from 'viem';
 
+import { TEST_CLIENT } from './config';
 import { withClient } from './database';
 
 export interface RequestRow {
@@ -10,6 +11,7 @@ export interface RequestRow {
   amount: bigint;
   reason?: string;
   userId?: string;
+  clientId?: string;
   chainId: number;
 }
 
@@ -18,9 +20,10 @@ export async function insertQueuedRequest(databaseUrl: string, row: RequestRow):
   return withClient(databaseUrl, async (client) => {
     const key = randomUUID();
     const { rows } = await client.query<{ id: string }>(
-      `INSERT INTO transactions (kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
-       VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+      `INSERT INTO transactions (client_id, kind, status, user_id, address, amount, reason, idempotency_key, request_hash, chain_id)
+       VALUES ($1, $2, 'queued', $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
       [
+        row.clientId ?? TEST_CLIENT,
         row.kind ?? 'mint',
         row.userId ?? 'user-1',
         row.address,

@@ -33,6 +33,10 @@ export function instanceEnvironment(shared: SharedServices, port: number, extra:
     WALLET_ENCRYPTION_KEY: TEST_FERNET_KEY,
     ADMIN_API_KEY: TEST_ADMIN_API_KEY,
     API_KEY: TEST_API_KEY,
+    // As in testConfig: only the tests about limits ever meet one.
+    RATE_LIMIT_ADMIN_PER_MINUTE: '100000',
+    RATE_LIMIT_CLIENT_PER_MINUTE: '1000000',
+    RATE_LIMIT_ANONYMOUS_PER_MINUTE: '100000',
     ...extra,
   });
 }

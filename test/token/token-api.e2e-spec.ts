@@ -3,7 +3,7 @@ import { parseUnits, zeroAddress } from 'viem';
 
 import { startTestApp, type TestApp } from '../support/app';
 import { TEST_ADMIN_API_KEY } from '../support/config';
-import { newAddress, nextKey, tokenClient } from './token-client';
+import { nextKey, tokenClient } from './token-client';
 
 /** POST /api/v1/token/mint and /redeem: what is accepted, what is refused, and that refusals write nothing. */
 describe('token API: mint and redeem', () => {
@@ -141,7 +141,7 @@ describe('token API: mint and redeem', () => {
 
   describe('redemptions', () => {
     it('are refused beyond the balance less the redemptions in flight', async () => {
-      const holder = newAddress();
+      const holder = await api.addCustodialWallet('guest-2');
       await api.fund(holder, '10');
       const redeem = (amount: string, key = nextKey()) =>
         api.post('redeem', { userId: 'guest-2', from: holder, amount, reason: 'shop' }, key);
@@ -156,7 +156,7 @@ describe('token API: mint and redeem', () => {
     });
 
     it('sent concurrently never add up to more than the balance', async () => {
-      const holder = newAddress();
+      const holder = await api.addCustodialWallet('guest-3');
       await api.fund(holder, '10');
       const responses = await Promise.all(
         Array.from({ length: 5 }, () => api.post('redeem', { userId: 'guest-3', from: holder, amount: '4', reason: 'shop' })),
@@ -166,7 +166,7 @@ describe('token API: mint and redeem', () => {
     });
 
     it('retried after the balance is spoken for return the original, not INSUFFICIENT_BALANCE', async () => {
-      const holder = newAddress();
+      const holder = await api.addCustodialWallet('guest-4');
       await api.fund(holder, '3');
       const body = { userId: 'guest-4', from: holder, amount: '3', reason: 'shop' };
       const key = nextKey();

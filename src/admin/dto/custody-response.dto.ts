@@ -17,6 +17,8 @@ export class WalletDto implements WalletView {
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) rotated_at!: string | null;
   @ApiProperty({ nullable: true, type: String, format: 'date-time' }) revoked_at!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the key last signed; null if never' })
+  last_used_at!: string | null;
 }
 
 export class WalletDetailsDto extends WalletDto implements WalletDetails {

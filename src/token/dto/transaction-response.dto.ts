@@ -18,6 +18,7 @@ export class TransactionResponseDto {
       'mined: in a block, awaiting confirmations; reorged: its block left the chain, in flight again with the same signed transaction',
   })
   status!: string;
+  @ApiProperty({ description: 'The client (API key name) that created it' }) clientId!: string;
   @ApiProperty() userId!: string;
   @ApiProperty({ description: 'Recipient of a mint, holder of a burn' }) address!: string;
   @ApiProperty({ example: '12.5' }) amount!: string;
@@ -44,6 +45,7 @@ export class TransactionResponseDto {
       txId: row.id,
       kind: row.kind,
       status: row.status,
+      clientId: row.clientId,
       userId: row.userId,
       address: row.address,
       amount: formatTokenAmount(row.amount),
