@@ -34,6 +34,27 @@ export interface ConfirmedTransaction {
   acceptedToConfirmedSeconds: number;
 }
 
+/** A request waiting for a block, as the monitor describes it. */
+export interface WaitingRequest {
+  id: string;
+  kind: TransactionKind;
+  status: TransactionStatus;
+  clientId: string;
+  nonce: string | null;
+  txHash: string | null;
+  ageSeconds: number;
+}
+
+/** Requests waiting for a block past some age: how many, where, and the oldest. */
+export interface WaitingForBlock {
+  count: number;
+  byStatus: Partial<Record<TransactionStatus, number>>;
+  /** The wallets that signed those already signed. */
+  senders: string[];
+  /** Oldest first. */
+  oldest: WaitingRequest[];
+}
+
 /** What the confirming updates return of each row they moved; `status` tells the newly confirmed apart. */
 const CONFIRMED_RETURNING = `RETURNING t.kind, t.status, extract(epoch FROM t.confirmed_at - t.created_at)::float8 AS seconds`;
 type MovedRow = { kind: TransactionKind; status: TransactionStatus; seconds: number | null };
@@ -43,6 +64,8 @@ type ClaimedRow = Pick<Transaction, 'id' | 'kind' | 'address' | 'reason'> & { am
 
 /** On chain or on its way: these statuses hold their nonce. */
 const LIVE = `('signed', 'submitted', 'mined', 'reorged')`;
+/** Accepted and not yet in a block: what the monitor calls pending. */
+const WAITING_FOR_BLOCK = `('queued', 'signed', 'submitted', 'reorged')`;
 /** Attempts that may still be, or have become, the one the chain holds. */
 const CANDIDATE_ATTEMPTS = `('signed', 'submitted', 'mined', 'replaced')`;
 // First halves of two-int advisory keys: key spaces of their own, apart from the single
@@ -675,26 +698,19 @@ export class TransactionRepository {
   }
 
   /**
-   * For the monitor: requests not yet in a block (queued, signed, submitted, reorged) accepted
-   * at least `olderThanSeconds` ago, the oldest `limit` of them, and whichever of `alsoIds`
-   * still wait (however many); each with its age by the database clock, oldest first.
+   * For the monitor: the requests not yet in a block (queued, signed, submitted, reorged)
+   * accepted at least `olderThanSeconds` ago: how many, by status and by sending wallet (none
+   * while queued), and the oldest `sampleSize` of them with their age by the database clock.
    */
-  async waitingForBlock(
-    olderThanSeconds: number,
-    limit: number,
-    alsoIds: readonly string[],
-  ): Promise<
-    Array<{
-      id: string;
-      kind: TransactionKind;
-      status: TransactionStatus;
-      clientId: string;
-      nonce: string | null;
-      txHash: string | null;
-      ageSeconds: number;
-    }>
-  > {
-    const rows: Array<{
+  async waitingForBlock(olderThanSeconds: number, sampleSize: number): Promise<WaitingForBlock> {
+    const groups: Array<{ status: TransactionStatus; sender: string | null; count: number }> = await this.dataSource.query(
+      `SELECT status, sender, count(*)::int AS count FROM transactions
+        WHERE status IN ${WAITING_FOR_BLOCK} AND created_at < now() - make_interval(secs => $1)
+        GROUP BY status, sender`,
+      [olderThanSeconds],
+    );
+    if (groups.length === 0) return { count: 0, byStatus: {}, senders: [], oldest: [] };
+    const oldest: Array<{
       id: string;
       kind: TransactionKind;
       status: TransactionStatus;
@@ -704,23 +720,27 @@ export class TransactionRepository {
       age_seconds: number;
     }> = await this.dataSource.query(
       `SELECT id, kind, status, client_id, nonce, tx_hash, extract(epoch FROM now() - created_at)::float8 AS age_seconds
-           FROM ((SELECT id FROM transactions
-                   WHERE status IN ('queued', 'signed', 'submitted', 'reorged') AND created_at < now() - make_interval(secs => $1)
-                   ORDER BY created_at LIMIT $2)
-                 UNION SELECT unnest($3::uuid[])) w JOIN transactions USING (id)
-          WHERE status IN ('queued', 'signed', 'submitted', 'reorged')
-          ORDER BY created_at, id`,
-      [olderThanSeconds, limit, alsoIds],
+         FROM transactions
+        WHERE status IN ${WAITING_FOR_BLOCK} AND created_at < now() - make_interval(secs => $1)
+        ORDER BY created_at, id LIMIT $2`,
+      [olderThanSeconds, sampleSize],
     );
-    return rows.map((row) => ({
-      id: row.id,
-      kind: row.kind,
-      status: row.status,
-      clientId: row.client_id,
-      nonce: row.nonce,
-      txHash: row.tx_hash,
-      ageSeconds: row.age_seconds,
-    }));
+    const byStatus: Partial<Record<TransactionStatus, number>> = {};
+    for (const { status, count } of groups) byStatus[status] = (byStatus[status] ?? 0) + count;
+    return {
+      count: groups.reduce((sum, { count }) => sum + count, 0),
+      byStatus,
+      senders: [...new Set(groups.flatMap(({ sender }) => (sender === null ? [] : [sender.trim()])))].sort(),
+      oldest: oldest.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        status: row.status,
+        clientId: row.client_id,
+        nonce: row.nonce,
+        txHash: row.tx_hash,
+        ageSeconds: row.age_seconds,
+      })),
+    };
   }
 
   /** For the monitor: requests that failed in the last `seconds` (by when they last changed), oldest first. */
