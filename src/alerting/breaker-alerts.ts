@@ -49,7 +49,9 @@ export function alertFor({ breaker, from, to, snapshot, settings }: BreakerTrans
       ? `Circuit breaker '${breaker}' opened after ${snapshot.failureCount} failures`
       : to === 'half_open'
         ? `Circuit breaker '${breaker}' is probing recovery`
-        : `Circuit breaker '${breaker}' closed: dependency recovered`;
+        : from === 'half_open'
+          ? `Circuit breaker '${breaker}' closed: dependency recovered`
+          : `Circuit breaker '${breaker}' closed without a probe: reset, or its shared state was lost`;
   const message =
     to === 'open'
       ? `Calls to '${breaker}' failed ${snapshot.failureCount} times in a row, so they are refused for ${timeoutSeconds} s before a probe. ` +
@@ -57,7 +59,10 @@ export function alertFor({ breaker, from, to, snapshot, settings }: BreakerTrans
         `the breaker closes by itself after successful probes, or reset it with POST /api/v1/admin/health/circuit-breakers/${breaker}/reset.`
       : to === 'half_open'
         ? `After ${timeoutSeconds} s open, '${breaker}' lets one probe call through; it closes after successful probes or reopens on a failure. Nothing to do yet.`
-        : `Calls to '${breaker}' succeed again and are no longer refused. Nothing to do; check that work held back while it was open has resumed.`;
+        : from === 'half_open'
+          ? `Calls to '${breaker}' succeed again and are no longer refused. Nothing to do; check that work held back while it was open has resumed.`
+          : `'${breaker}' was ${from} and is closed now without a successful probe: an operator reset it, or Redis lost the shared ` +
+            'breaker state (restarted empty). Calls go through again; if the dependency still fails, the breaker opens again.';
   return {
     severity,
     category: AlertCategory.CIRCUIT_BREAKER,

@@ -21,6 +21,14 @@ export interface BreakerStateStore {
   /** Asks to call through a breaker that is not closed: expires an open one, takes the probe. */
   probe(name: string, settings: BreakerSettings): Promise<ProbeTicket>;
   reset(name: string): Promise<BreakerUpdate>;
+  /**
+   * The store answered with a state older than `known`, one this instance saw (Redis restarted
+   * empty, or a fallback ran ahead of it). Numbers the stored state past `known` so every
+   * instance follows it again, and reports `known.state` as its previous state: the one
+   * instance whose call does this announces the move (say open to closed), which would
+   * otherwise pass unrecorded. If another instance got there first, nothing moves.
+   */
+  restore(name: string, known: BreakerSnapshot): Promise<BreakerUpdate>;
   load(names: readonly string[]): Promise<Map<string, BreakerSnapshot>>;
   /** Calls `listener` with every state another instance (or this one) publishes. */
   watch(listener: (name: string, snapshot: BreakerSnapshot) => void): Promise<void>;

@@ -142,7 +142,7 @@ export class CircuitBreakerRegistry implements OnModuleInit, OnApplicationShutdo
   private async reload(): Promise<void> {
     try {
       const states = await this.store.load([...this.breakers.keys()]);
-      for (const [name, snapshot] of states) this.breakers.get(name)?.adopt(snapshot, { force: true });
+      await Promise.all([...states].map(([name, snapshot]) => this.breakers.get(name)?.reloaded(snapshot) ?? Promise.resolve()));
     } catch (error) {
       this.logger.warn({ err: error }, 'could not reload breaker states');
     }

@@ -131,9 +131,17 @@ describe('CircuitBreaker', () => {
 
     breaker.adopt({ state: 'closed', failureCount: 0, successCount: 0, openedAt: null, version: open.version - 1 });
     expect(breaker.snapshot.state).toBe('open');
+  });
 
-    breaker.adopt({ state: 'closed', failureCount: 0, successCount: 0, openedAt: null, version: 0 }, { force: true });
-    expect(breaker.snapshot.state).toBe('closed');
+  it('announces the close when the store answers with a state older than its own (the store lost it)', async () => {
+    for (let i = 0; i < 5; i++) await fail();
+    const open = breaker.snapshot;
+
+    await breaker.reloaded({ state: 'closed', failureCount: 0, successCount: 0, openedAt: null, version: 0 });
+
+    // The memory store never loses state: it keeps its own and numbers it past ours.
+    expect(breaker.snapshot).toMatchObject({ state: 'open', version: open.version });
+    expect(transitions.map(({ previous, snapshot }) => `${previous}->${snapshot.state}`)).toEqual(['closed->open']);
   });
 });
 

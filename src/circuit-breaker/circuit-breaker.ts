@@ -72,10 +72,19 @@ export class CircuitBreaker {
   /**
    * Adopts state published by any instance (including this one's echo). Messages and script
    * replies travel on different connections, so an older state can arrive after a newer
-   * one: versions decide. `force` is for a full reload, which is authoritative.
+   * one: versions decide.
    */
-  adopt(snapshot: BreakerSnapshot, { force = false }: { force?: boolean } = {}): void {
-    if (force || snapshot.version >= this.local.version) this.local = snapshot;
+  adopt(snapshot: BreakerSnapshot): void {
+    if (snapshot.version >= this.local.version) this.local = snapshot;
+  }
+
+  /**
+   * Follows the state read back from the store every few seconds, which also catches what
+   * pub/sub missed. A state older than this instance's copy means the store lost it.
+   */
+  async reloaded(snapshot: BreakerSnapshot): Promise<void> {
+    if (snapshot.version >= this.local.version) this.adopt(snapshot);
+    else this.apply(await this.store.restore(this.name, this.local));
   }
 
   async reset(): Promise<BreakerSnapshot> {
@@ -88,7 +97,7 @@ export class CircuitBreaker {
       this.hooks.rejection(this.name);
       throw new CircuitBreakerOpenError(this.name, this.retryAt!);
     }
-    const ticket = await this.store.probe(this.name, this.settings);
+    const ticket = await this.caughtUp(await this.store.probe(this.name, this.settings));
     this.apply(ticket);
     if (ticket.granted) return ticket.snapshot.state !== 'closed';
     this.hooks.rejection(this.name);
@@ -96,9 +105,20 @@ export class CircuitBreaker {
   }
 
   private async record(pending: Promise<BreakerUpdate>): Promise<BreakerSnapshot> {
-    const update = await pending;
+    const update = await this.caughtUp(await pending);
     this.apply(update);
     return update.snapshot;
+  }
+
+  /**
+   * The store answered with an older state than this instance saw: Redis restarted empty (a
+   * breaker it forgot is closed for every caller from then on) or the in-process fallback ran
+   * ahead of it. Renumbered past ours, so pub/sub carries it again, and the move from our
+   * state announced, once for the fleet, instead of a breaker closing unrecorded.
+   */
+  private async caughtUp<T extends BreakerUpdate>(update: T): Promise<T> {
+    if (update.snapshot.version >= this.local.version) return update;
+    return { ...update, ...(await this.store.restore(this.name, this.local)) };
   }
 
   private apply(update: BreakerUpdate): void {

@@ -53,6 +53,14 @@ export class FallbackBreakerStore implements BreakerStateStore {
     );
   }
 
+  restore(name: string, known: BreakerSnapshot): Promise<BreakerUpdate> {
+    return this.attempt(
+      name,
+      () => this.shared.restore(name, known),
+      () => this.memory.restore(name, known),
+    );
+  }
+
   async load(names: readonly string[]): Promise<Map<string, BreakerSnapshot>> {
     try {
       const loaded = await this.shared.load(names);

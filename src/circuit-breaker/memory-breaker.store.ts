@@ -38,6 +38,15 @@ export class MemoryBreakerStore implements BreakerStateStore {
     return this.apply(name, (current) => ({ ...CLOSED, version: current.version }));
   }
 
+  /** Nothing here is ever lost: the state stays, numbered past `known` if it was behind. */
+  async restore(name: string, known: BreakerSnapshot): Promise<BreakerUpdate> {
+    const current = this.current(name);
+    if (current.version >= known.version) return { snapshot: current, previous: current.state };
+    const restored = { ...current, version: known.version + 1 };
+    this.states.set(name, restored);
+    return { snapshot: restored, previous: known.state };
+  }
+
   async load(names: readonly string[]): Promise<Map<string, BreakerSnapshot>> {
     return new Map(names.map((name) => [name, this.current(name)]));
   }

@@ -72,6 +72,18 @@ redis.call('DEL', probe)
 return save(1)
 `;
 
+// Only if the stored version is behind what the caller saw; the state stays what the store
+// holds (calls already go through a breaker Redis forgot), the number moves past the caller's.
+const RESTORE = `${PRELUDE}
+local known_version, known_state = tonumber(ARGV[4]), ARGV[5]
+if version < known_version then
+  previous, version = known_state, known_version
+  if state == 'closed' then failures, successes, opened = 0, 0, '' end
+  return save(1)
+end
+return { state, failures, successes, opened, previous, 1, version }
+`;
+
 type ScriptReply = [string, number, number, string, string, number, number];
 
 interface BreakerCommands {
@@ -88,6 +100,15 @@ interface BreakerCommands {
     token: string,
   ): Promise<ScriptReply>;
   breakerReset(key: string, probe: string, channel: string, name: string, publish: string): Promise<ScriptReply>;
+  breakerRestore(
+    key: string,
+    probe: string,
+    channel: string,
+    name: string,
+    publish: string,
+    knownVersion: number,
+    knownState: string,
+  ): Promise<ScriptReply>;
 }
 
 const STATES: ReadonlySet<string> = new Set<BreakerState>(['closed', 'open', 'half_open']);
@@ -122,6 +143,7 @@ export class RedisBreakerStore implements BreakerStateStore {
       breakerSuccess: SUCCESS,
       breakerProbe: PROBE,
       breakerReset: RESET,
+      breakerRestore: RESTORE,
     })) {
       if (!(name in redis)) redis.defineCommand(name, { numberOfKeys: 2, lua });
     }
@@ -154,6 +176,10 @@ export class RedisBreakerStore implements BreakerStateStore {
 
   async reset(name: string): Promise<BreakerUpdate> {
     return toTicket(await this.commands.breakerReset(...this.keys(name), this.channel, name, 'publish'));
+  }
+
+  async restore(name: string, known: BreakerSnapshot): Promise<BreakerUpdate> {
+    return toTicket(await this.commands.breakerRestore(...this.keys(name), this.channel, name, 'publish', known.version, known.state));
   }
 
   async load(names: readonly string[]): Promise<Map<string, BreakerSnapshot>> {

@@ -115,6 +115,41 @@ describe('circuit breakers shared through Redis', () => {
     expect(await b.breakers.reset('no-such-breaker')).toBeUndefined();
   });
 
+  // As Redis restarted with its data lost: the breaker's hash and probe key are gone.
+  const forget = (started: Instance) => started.redis.del('circuit-breaker:{blockchain}', 'circuit-breaker:{blockchain}:probe');
+  const moves = (...all: Instance[]) => all.flatMap((started) => started.transitions.map((t) => `${t.from}->${t.to}`));
+
+  it('when Redis forgets an open breaker, the next call closes it everywhere and the close is announced once', async () => {
+    const [a, b] = await Promise.all([instance(), instance()]);
+    for (let i = 0; i < 5; i++) await fail(a.breakers);
+    await eventually(() => expect(b.breakers.get('blockchain')!.snapshot.state).toBe('open'), { timeoutMs: 2_000, intervalMs: 10 });
+
+    await forget(a);
+    await eventually(() => expect(b.breakers.get('blockchain')!.isRefusing()).toBe(false), { timeoutMs: 2_000, intervalMs: 20 });
+    await expect(b.breakers.register('blockchain').execute(async () => 'through')).resolves.toBe('through');
+
+    expect(b.breakers.get('blockchain')!.snapshot.state).toBe('closed');
+    await eventually(() => expect(a.breakers.get('blockchain')!.snapshot.state).toBe('closed'), { timeoutMs: 2_000, intervalMs: 10 });
+    // Redis's numbering starts again above what the instances saw, so pub/sub reaches them all again.
+    expect(Number(await a.redis.hget('circuit-breaker:{blockchain}', 'version'))).toBeGreaterThan(0);
+    expect(moves(a, b)).toEqual(['closed->open', 'open->closed']);
+  });
+
+  it('when Redis forgets an open breaker and nobody calls, the periodic reload closes it and announces it once', async () => {
+    const [a, b] = await Promise.all([instance(), instance()]);
+    for (let i = 0; i < 5; i++) await fail(a.breakers);
+    await eventually(() => expect(b.breakers.get('blockchain')!.snapshot.state).toBe('open'), { timeoutMs: 2_000, intervalMs: 10 });
+
+    await forget(a);
+
+    for (const started of [a, b])
+      await eventually(() => expect(started.breakers.get('blockchain')!.snapshot.state).toBe('closed'), {
+        timeoutMs: 12_000,
+        intervalMs: 50,
+      });
+    expect(moves(a, b)).toEqual(['closed->open', 'open->closed']);
+  }, 20_000);
+
   it('an instance that starts while a breaker is open starts with it open', async () => {
     const a = await instance();
     for (let i = 0; i < 5; i++) await fail(a.breakers);

@@ -141,7 +141,10 @@ function breakerLine(transitions: Record<string, Record<string, number>>): strin
       const trips = Object.entries(moves)
         .filter(([move]) => move.endsWith('->open'))
         .reduce((sum, [, count]) => sum + count, 0);
-      const recoveries = moves['half_open->closed'] ?? 0;
+      // A probe that succeeded, or a close without one (reset, or the state lost with Redis).
+      const recoveries = Object.entries(moves)
+        .filter(([move]) => move.endsWith('->closed'))
+        .reduce((sum, [, count]) => sum + count, 0);
       return trips + recoveries > 0 ? `${breaker} ${trips} trips/${recoveries} recoveries` : undefined;
     })
     .filter((part) => part !== undefined);
