@@ -5,6 +5,10 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { Transaction } from './transaction.entity';
 import type { NewTransaction } from './transaction.repository';
 
+/** `findByIdempotencyKeys`' statement: $1 the client, $2 the keys. */
+export const FIND_BY_IDEMPOTENCY_KEYS = `SELECT t.* FROM unnest($2::varchar[]) AS k(key)
+  CROSS JOIN LATERAL (SELECT * FROM transactions WHERE client_id = $1 AND idempotency_key = k.key LIMIT 1) t`;
+
 /**
  * Intake's writes, for the single and the bulk routes alike: each statement stores or reads a
  * whole batch (or one request) in one round trip, whatever its size, and answers with the
@@ -53,13 +57,16 @@ export class TransactionBatchStore {
     return inserted.map((raw) => this.hydrate(raw));
   }
 
-  /** The client's stored requests under any of `keys` (each key names at most one). */
+  /**
+   * The client's stored requests under any of `keys` (each key names at most one). One unique
+   * index lookup per key, whatever the planner's statistics say: as `idempotency_key = ANY(…)`
+   * it took the client's index and filtered every row of the client against the whole list
+   * when the table had grown since the last ANALYZE (a 1,000-key lookup on 300,000 rows: 90 ms
+   * against 3.5 ms; seconds in bench:intake). The `LIMIT 1` keeps each lookup a subquery of its own.
+   */
   async findByIdempotencyKeys(clientId: string, keys: readonly string[]): Promise<Transaction[]> {
     if (keys.length === 0) return [];
-    const found: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT * FROM transactions WHERE client_id = $1 AND idempotency_key = ANY($2::varchar[])`,
-      [clientId, keys],
-    );
+    const found: Array<Record<string, unknown>> = await this.dataSource.query(FIND_BY_IDEMPOTENCY_KEYS, [clientId, keys]);
     return found.map((raw) => this.hydrate(raw));
   }
 
