@@ -133,6 +133,33 @@ describe('CircuitBreaker', () => {
     expect(breaker.snapshot.state).toBe('open');
   });
 
+  it('still announces its own trip when a newer state was published while the answer travelled', async () => {
+    let release!: () => void;
+    const answered = new Promise<void>((resolve) => (release = resolve));
+    const late = new CircuitBreaker('rpc', SETTINGS, store, () => true, {
+      transition: (_name, update) => transitions.push(update),
+      rejection: () => rejections++,
+    });
+    for (let i = 0; i < 4; i++) await late.execute(() => Promise.reject(outage)).catch(() => undefined);
+    // The fifth failure trips the breaker in the store; its answer is held back while another
+    // instance's later change (version + 1) reaches this one first.
+    const failure = store.failure.bind(store);
+    jest.spyOn(store, 'failure').mockImplementationOnce(async (name, settings) => {
+      const update = await failure(name, settings);
+      await answered;
+      return update;
+    });
+    const call = late.execute(() => Promise.reject(outage)).catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    const tripped = (await store.load(['rpc'])).get('rpc')!;
+    late.adopt({ ...tripped, version: tripped.version + 1 });
+    release();
+    await call;
+
+    expect(transitions.map(({ previous, snapshot }) => `${previous}->${snapshot.state}`)).toEqual(['closed->open']);
+    expect(late.snapshot.state).toBe('open');
+  });
+
   it('announces the close when the store answers with a state older than its own (the store lost it)', async () => {
     for (let i = 0; i < 5; i++) await fail();
     const open = breaker.snapshot;

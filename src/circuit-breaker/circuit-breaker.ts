@@ -84,7 +84,7 @@ export class CircuitBreaker {
    */
   async reloaded(snapshot: BreakerSnapshot): Promise<void> {
     if (snapshot.version >= this.local.version) this.adopt(snapshot);
-    else this.apply(await this.store.restore(this.name, this.local));
+    else await this.catchUp({ snapshot, previous: snapshot.state });
   }
 
   async reset(): Promise<BreakerSnapshot> {
@@ -97,28 +97,31 @@ export class CircuitBreaker {
       this.hooks.rejection(this.name);
       throw new CircuitBreakerOpenError(this.name, this.retryAt!);
     }
-    const ticket = await this.caughtUp(await this.store.probe(this.name, this.settings));
+    const ticket = await this.store.probe(this.name, this.settings);
     this.apply(ticket);
+    await this.catchUp(ticket);
     if (ticket.granted) return ticket.snapshot.state !== 'closed';
     this.hooks.rejection(this.name);
     throw new CircuitBreakerOpenError(this.name, this.retryAt ?? new Date(Date.now() + PROBE_BUSY_RETRY_MS));
   }
 
   private async record(pending: Promise<BreakerUpdate>): Promise<BreakerSnapshot> {
-    const update = await this.caughtUp(await pending);
+    const update = await pending;
     this.apply(update);
+    await this.catchUp(update);
     return update.snapshot;
   }
 
   /**
-   * The store answered with an older state than this instance saw: Redis restarted empty (a
-   * breaker it forgot is closed for every caller from then on) or the in-process fallback ran
-   * ahead of it. Renumbered past ours, so pub/sub carries it again, and the move from our
-   * state announced, once for the fleet, instead of a breaker closing unrecorded.
+   * The store answered with an older state than this instance holds. Either a newer one was
+   * published while this answer travelled (then `restore` changes nothing), or the store lost
+   * it: Redis restarted empty (a breaker it forgot is closed for every caller from then on) or
+   * the in-process fallback ran ahead of it. Then the stored state is renumbered past ours, so
+   * pub/sub carries it again, and the move from our state is announced, once for the fleet,
+   * instead of a breaker closing unrecorded. The answer's own move was announced before.
    */
-  private async caughtUp<T extends BreakerUpdate>(update: T): Promise<T> {
-    if (update.snapshot.version >= this.local.version) return update;
-    return { ...update, ...(await this.store.restore(this.name, this.local)) };
+  private async catchUp(update: BreakerUpdate): Promise<void> {
+    if (update.snapshot.version < this.local.version) this.apply(await this.store.restore(this.name, this.local));
   }
 
   private apply(update: BreakerUpdate): void {

@@ -78,7 +78,6 @@ const RESTORE = `${PRELUDE}
 local known_version, known_state = tonumber(ARGV[4]), ARGV[5]
 if version < known_version then
   previous, version = known_state, known_version
-  if state == 'closed' then failures, successes, opened = 0, 0, '' end
   return save(1)
 end
 return { state, failures, successes, opened, previous, 1, version }
