@@ -136,16 +136,20 @@ function channelLine(channel: { raised: number; delivered: number; pending: numb
 }
 
 function breakerLine(transitions: Record<string, Record<string, number>>): string {
+  const count = (moves: Record<string, number>, test: (move: string) => boolean) =>
+    Object.entries(moves)
+      .filter(([move]) => test(move))
+      .reduce((sum, [, n]) => sum + n, 0);
   const parts = Object.entries(transitions)
     .map(([breaker, moves]) => {
-      const trips = Object.entries(moves)
-        .filter(([move]) => move.endsWith('->open'))
-        .reduce((sum, [, count]) => sum + count, 0);
+      const trips = count(moves, (move) => move === 'closed->open');
+      // A failed probe opens it again; it is still the same outage, waiting for its recovery.
+      const reopened = count(moves, (move) => move === 'half_open->open');
       // A probe that succeeded, or a close without one (reset, or the state lost with Redis).
-      const recoveries = Object.entries(moves)
-        .filter(([move]) => move.endsWith('->closed'))
-        .reduce((sum, [, count]) => sum + count, 0);
-      return trips + recoveries > 0 ? `${breaker} ${trips} trips/${recoveries} recoveries` : undefined;
+      const recoveries = count(moves, (move) => move.endsWith('->closed'));
+      return trips + reopened + recoveries > 0
+        ? `${breaker} ${trips} trips/${reopened} reopened after a failed probe/${recoveries} recoveries`
+        : undefined;
     })
     .filter((part) => part !== undefined);
   return parts.join(', ') || 'no trips';
