@@ -42,6 +42,8 @@ export class PendingTransactionsCheck implements MonitorCheck {
   }
 }
 
+const requests = (count: number) => `${count} ${count === 1 ? 'request' : 'requests'}`;
+
 function alertFor(waiting: WaitingForBlock, severity: AlertSeverity, thresholdMinutes: number): Condition {
   const oldest = waiting.oldest[0];
   const minutes = Math.floor(oldest.ageSeconds / 60);
@@ -52,9 +54,10 @@ function alertFor(waiting: WaitingForBlock, severity: AlertSeverity, thresholdMi
   return {
     severity,
     category: AlertCategory.TRANSACTION_PENDING,
-    title: `${waiting.count} ${waiting.count === 1 ? 'request' : 'requests'} pending, the oldest for ${minutes} minutes`,
+    title: `${requests(waiting.count)} pending, the oldest for ${minutes} minutes`,
     message:
-      `${waiting.count} requests accepted more than ${thresholdMinutes} minutes ago (PENDING_TX_THRESHOLD_MINUTES) are still ` +
+      `${requests(waiting.count)} accepted more than ${thresholdMinutes} minutes ago (PENDING_TX_THRESHOLD_MINUTES) ` +
+      `${waiting.count === 1 ? 'is' : 'are'} still ` +
       `not in a block (${statuses}). The oldest, the ${oldest.kind} request ${oldest.id} of client '${oldest.clientId}', ` +
       `was accepted ${minutes} minutes ago (status ${oldest.status}, ${sent}). ` +
       'Stuck sends are replaced with higher fees automatically. Check /health for held sending (fees above MAX_FEE_PER_GAS_GWEI, ' +
