@@ -147,6 +147,14 @@ export interface AppConfig {
 /** The alert severities, named here so configuration does not depend on the alerting module. */
 export type AlertSeverityName = 'info' | 'warning' | 'error' | 'critical';
 
+/** The seed's routing: info logged only, warning and error to the monitoring team, critical to on-call too. */
+export const SEED_ALERT_ROUTES: Readonly<Record<AlertSeverityName, readonly AlertChannel[]>> = Object.freeze({
+  info: [],
+  warning: ['email', 'slack', 'webhook'],
+  error: ['email', 'slack', 'webhook'],
+  critical: ['email', 'slack', 'webhook', 'pagerduty'],
+});
+
 /**
  * Where a client's status callbacks go and the secret they are signed with. A request's own
  * `callbackUrl` must share this URL's origin, so callbacks never go anywhere else.
@@ -368,12 +376,11 @@ export function loadConfig(env: RawEnvironment): AppConfig {
         secret: s.ALERT_WEBHOOK_SECRET,
         pagerDutyRoutingKey: s.ALERT_PAGERDUTY_ROUTING_KEY,
       },
-      // The seed's routing: info logged only, warning to the monitoring team, critical to on-call.
       routes: {
-        info: s.ALERT_ROUTE_INFO ?? [],
-        warning: s.ALERT_ROUTE_WARNING ?? ['email', 'slack', 'webhook'],
-        error: s.ALERT_ROUTE_ERROR ?? ['email', 'slack', 'webhook'],
-        critical: s.ALERT_ROUTE_CRITICAL ?? ['email', 'slack', 'webhook', 'pagerduty'],
+        info: s.ALERT_ROUTE_INFO ?? [...SEED_ALERT_ROUTES.info],
+        warning: s.ALERT_ROUTE_WARNING ?? [...SEED_ALERT_ROUTES.warning],
+        error: s.ALERT_ROUTE_ERROR ?? [...SEED_ALERT_ROUTES.error],
+        critical: s.ALERT_ROUTE_CRITICAL ?? [...SEED_ALERT_ROUTES.critical],
       },
       groupingWindowMinutes: s.ALERT_GROUPING_WINDOW_MINUTES ?? 15,
       escalationMinutes: s.ALERT_ESCALATION_MINUTES ?? 15,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 
-import type { AppConfig } from '../../src/config';
+import { type AppConfig, SEED_ALERT_ROUTES } from '../../src/config';
 
 /** Valid Fernet key for tests only. */
 export const TEST_FERNET_KEY = 'x4QGXhKzUQ3LmrVAvEJpI0sNfwLMSsWcF5lfrQJdCgw=';
@@ -51,10 +51,10 @@ export function testConfig(parts: {
       email: { enabled: false, smtp: { port: 587 }, to: [], escalationTo: [] },
       webhook: { enabled: false, targets: [], escalationTargets: [] },
       routes: {
-        info: [],
-        warning: ['email', 'slack', 'webhook'],
-        error: ['email', 'slack', 'webhook'],
-        critical: ['email', 'slack', 'webhook', 'pagerduty'],
+        info: [...SEED_ALERT_ROUTES.info],
+        warning: [...SEED_ALERT_ROUTES.warning],
+        error: [...SEED_ALERT_ROUTES.error],
+        critical: [...SEED_ALERT_ROUTES.critical],
       },
       groupingWindowMinutes: 15,
       escalationMinutes: 15,

@@ -1,4 +1,4 @@
-import type { AppConfig } from '../../config/app-config';
+import { type AppConfig, SEED_ALERT_ROUTES } from '../../config/app-config';
 import { destinationOf, escalationTargets, everyTarget, routeTargets } from './alert-routing';
 
 const alerting = (overrides: Partial<AppConfig['alerting']> = {}): AppConfig['alerting'] => ({
@@ -22,10 +22,10 @@ const alerting = (overrides: Partial<AppConfig['alerting']> = {}): AppConfig['al
     pagerDutyRoutingKey: 'R0UT1NGKEY0123456789abcdefABCDEF',
   },
   routes: {
-    info: [],
-    warning: ['email', 'slack', 'webhook'],
-    error: ['email', 'slack', 'webhook'],
-    critical: ['email', 'slack', 'webhook', 'pagerduty'],
+    info: [...SEED_ALERT_ROUTES.info],
+    warning: [...SEED_ALERT_ROUTES.warning],
+    error: [...SEED_ALERT_ROUTES.error],
+    critical: [...SEED_ALERT_ROUTES.critical],
   },
   groupingWindowMinutes: 15,
   escalationMinutes: 15,

@@ -7,7 +7,7 @@ const ESCALATIONS: ReadonlyArray<{ severity: AlertSeverity; fromMinutes: number 
 ];
 
 /** The ladder's levels, most urgent first: a request at one level has passed every later one. */
-export const PENDING_LADDER: readonly AlertSeverity[] = ['critical', 'error', 'warning'];
+export const PENDING_LADDER: readonly AlertSeverity[] = [...ESCALATIONS.map(({ severity }) => severity), 'warning'];
 
 /** How urgent a request waiting `ageMinutes` is, or null while it is within `thresholdMinutes`. */
 export function pendingSeverity(ageMinutes: number, thresholdMinutes: number): AlertSeverity | null {
