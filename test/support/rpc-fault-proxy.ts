@@ -31,6 +31,8 @@ export interface RpcFaultProxy {
   clearAll(): void;
   /** Calls seen per JSON-RPC method (items of batches counted one by one), answered or not. */
   calls(): Record<string, number>;
+  /** The block each call of `method` named (its last parameter if a tag or a number), `null` where it named none. */
+  blocksNamed(method: string): Array<string | null>;
   /**
    * Calls whose answer the proxy changed, per method. A whole-request fault ('status',
    * 'timeout', 'reset', 'delay') counts every call of the request, as all of them got it;
@@ -94,6 +96,7 @@ export async function startRpcFaultProxy(upstream: string | (() => string)): Pro
   const agent = new Agent({ keepAlive: true });
   let rules: ActiveRule[] = [];
   let seen: Record<string, number> = {};
+  let named: Record<string, Array<string | null>> = {};
   let faulted: Record<string, number> = {};
   /** When the proxy first saw each transaction (lower-case hash) mined, for 'lag' with `ms`. */
   const firstSeenMined = new Map<string, number>();
@@ -252,7 +255,10 @@ export async function startRpcFaultProxy(upstream: string | (() => string)): Pro
     const parsed = parseCalls(raw);
     if (parsed === undefined) return send(response, await post(raw));
     const { batch, calls } = parsed;
-    for (const call of calls) bump(seen, call.method);
+    for (const call of calls) {
+      bump(seen, call.method);
+      (named[call.method] ??= []).push(blockNamed(call));
+    }
     const { matched, whole } = plan(calls);
     if (whole !== undefined) for (const call of calls) bump(faulted, call.method);
 
@@ -312,9 +318,11 @@ export async function startRpcFaultProxy(upstream: string | (() => string)): Pro
       rules = [];
     },
     calls: () => ({ ...seen }),
+    blocksNamed: (method) => [...(named[method] ?? [])],
     faulted: () => ({ ...faulted }),
     resetCounts: () => {
       seen = {};
+      named = {};
       faulted = {};
     },
     close: async () => {
@@ -361,6 +369,14 @@ function hasBlockNumber(result: unknown): result is { blockNumber: string } {
 }
 
 /** The calls of a JSON-RPC request, or undefined when the body is not one (then it is passed through as it is). */
+/** A block tag or hex number in the call's parameters after the first (the request object), if any. */
+function blockNamed(call: JsonRpcCall): string | null {
+  const block = (call.params ?? [])
+    .slice(1)
+    .find((param) => typeof param === 'string' && /^(0x[0-9a-f]+|latest|pending|safe|finalized|earliest)$/i.test(param));
+  return typeof block === 'string' ? block : null;
+}
+
 function parseCalls(raw: string): { batch: boolean; calls: JsonRpcCall[] } | undefined {
   let body: unknown;
   try {
