@@ -30,6 +30,13 @@ export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
 @Index('ix_transactions_sender_nonce', ['sender', 'nonce'])
 @Index('ix_transactions_batch_id', ['batchId'])
 @Index('ix_transactions_block_number', ['blockNumber'])
+// Claim order; only queued rows (migration PipelineIndexes says why).
+@Index('ix_transactions_queued_created_at_id', ['createdAt', 'id'], { where: `status = 'queued'` })
+// Batch leads only, for the pipeline's polls (same migration).
+@Index('ix_transactions_live_batches', ['sender', 'nonce'], {
+  where: `id = batch_id AND status IN ('signed', 'submitted', 'mined', 'reorged')`,
+})
+@Index('ix_transactions_settled_batches', ['blockNumber'], { where: `id = batch_id AND block_hash IS NOT NULL` })
 @Check('ck_transactions_kind', `kind IN ('mint', 'burn')`)
 @Check('ck_transactions_status', `status IN ('queued', 'signed', 'submitted', 'mined', 'reorged', 'confirmed', 'failed')`)
 @Check('ck_transactions_amount_positive', `amount > 0`)

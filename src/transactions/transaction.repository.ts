@@ -82,6 +82,54 @@ const REDEEM_LOCK_NAMESPACE = 0x4856_5244; // "HVRD"
  * or requeuing the same batch cannot undo each other. Methods that take an `EntityManager`
  * run inside the caller's transaction (see `transaction`).
  */
+/**
+ * Leases the oldest queued requests: $1 claim token, $2 how many, $3 lease seconds, $4 kinds
+ * to skip. Walks `ix_transactions_queued_created_at_id` in claim order, so it reads the rows it
+ * takes, not the whole queue; `ARRAY(...)` makes the planner find them by primary key, where
+ * `IN (...)` made it hash-join them against a scan of the whole table. Run after
+ * CLAIM_PLANNER_SETTINGS, in the same transaction.
+ */
+/*
+ * The pipeline's polls. A batch's rows share sender, nonce, status and block, so its lead row
+ * (id = batch_id) speaks for all of them: the polls read leads only, through indexes of leads
+ * only (ix_transactions_live_batches, ix_transactions_settled_batches), one row per send and
+ * not one per request. Reading every request row, they cost PostgreSQL ~50 s of statement
+ * time per 100,000 mints in bench:mint, more than the pipeline's own writes.
+ */
+/** Wallets with sends on chain or on their way. */
+export const SENDERS_IN_FLIGHT = `SELECT DISTINCT sender FROM transactions WHERE id = batch_id AND status IN ${LIVE}`;
+/** $1 sender: its sends on chain or on their way. */
+export const IN_FLIGHT_COUNT = `SELECT count(*)::int AS count FROM transactions WHERE sender = $1 AND id = batch_id AND status IN ${LIVE}`;
+/** $1 sender, $2 lowest nonce: the nonces its unsettled sends hold. */
+export const HELD_NONCES = `SELECT DISTINCT nonce FROM transactions WHERE id = batch_id AND sender = $1 AND status IN ${LIVE} AND nonce >= $2`;
+/** $1 lowest block, $2 minutes: blocks holding a mined send, or a send settled recently at or above $1. */
+export const WATCHED_BLOCKS = `SELECT block_number, block_hash, bool_or(mined) AS mined
+  FROM (SELECT block_number, block_hash, true AS mined FROM transactions
+         WHERE id = batch_id AND status = 'mined' AND block_hash IS NOT NULL
+        UNION ALL
+        SELECT block_number, block_hash, false FROM transactions
+         WHERE id = batch_id AND block_hash IS NOT NULL AND block_number >= $1
+           AND status IN ('confirmed', 'failed') AND updated_at > now() - make_interval(mins => $2)) watched
+  GROUP BY block_number, block_hash ORDER BY block_number`;
+/** $1 lowest block, $2 minutes: whether anything is in flight or still watched. */
+export const HAS_WORK = `SELECT EXISTS (SELECT 1 FROM transactions WHERE id = batch_id AND status IN ${LIVE})
+    OR EXISTS (SELECT 1 FROM transactions WHERE id = batch_id AND block_hash IS NOT NULL AND block_number >= $1
+                 AND status IN ('confirmed', 'failed') AND updated_at > now() - make_interval(mins => $2)) AS any`;
+
+/**
+ * A queue that grew faster than the statistics (a burst of bulk requests, a table too large
+ * for 10 % of it to be a burst) looks nearly empty to the planner, which then reads and sorts
+ * the whole queue for every claim: 100,000 queued, 180-240 ms idle. Without sorts the only
+ * plan left is the walk of the index in claim order, whatever the statistics say.
+ */
+export const CLAIM_PLANNER_SETTINGS = 'SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off';
+
+export const CLAIM_QUEUED = `UPDATE transactions t SET claim_token = $1, claimed_until = now() + make_interval(secs => $3)
+  WHERE t.id = ANY(ARRAY(SELECT id FROM transactions
+                          WHERE status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) AND kind <> ALL($4::varchar[])
+                          ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED))
+  RETURNING t.id, t.kind, t.address, t.amount, t.reason, t.created_at`;
+
 @Injectable()
 export class TransactionRepository {
   private readonly confirmedListeners: Array<(confirmed: ConfirmedTransaction[]) => void> = [];
@@ -170,14 +218,11 @@ export class TransactionRepository {
   async claimQueued(limit: number, leaseMs: number, skipKinds: readonly string[] = []): Promise<Claim> {
     const token = randomUUID();
     // TypeORM answers an UPDATE with [rows, affected count].
-    const [rows] = await this.dataSource.query<[ClaimedRow[], number]>(
-      `UPDATE transactions t SET claim_token = $1, claimed_until = now() + make_interval(secs => $3)
-        WHERE t.id IN (SELECT id FROM transactions
-                        WHERE status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) AND kind <> ALL($4::varchar[])
-                        ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)
-        RETURNING t.id, t.kind, t.address, t.amount, t.reason, t.created_at`,
-      [token, limit, leaseMs / 1000, skipKinds],
-    );
+    const rows = await this.dataSource.transaction(async (manager) => {
+      await manager.query(CLAIM_PLANNER_SETTINGS);
+      const [claimed] = await manager.query<[ClaimedRow[], number]>(CLAIM_QUEUED, [token, limit, leaseMs / 1000, skipKinds]);
+      return claimed;
+    });
     rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime() || (a.id < b.id ? -1 : 1));
     return {
       token,
@@ -461,9 +506,7 @@ export class TransactionRepository {
 
   /** Every wallet with transactions on chain or on their way, current signer or not. */
   async sendersInFlight(): Promise<Address[]> {
-    const rows: Array<{ sender: string }> = await this.dataSource.query(
-      `SELECT DISTINCT sender FROM transactions WHERE status IN ${LIVE} AND sender IS NOT NULL`,
-    );
+    const rows: Array<{ sender: string }> = await this.dataSource.query(SENDERS_IN_FLIGHT);
     return rows.map((row) => row.sender as Address);
   }
 
@@ -485,34 +528,22 @@ export class TransactionRepository {
    * per block, however many transactions it holds.
    */
   async watchedBlocks(watch: { sinceBlock: bigint; minutes: number }): Promise<WatchedBlock[]> {
-    const rows: Array<{ block_number: string; block_hash: Hex; mined: boolean }> = await this.dataSource.query(
-      `SELECT block_number, block_hash, bool_or(status = 'mined') AS mined FROM transactions
-        WHERE block_hash IS NOT NULL
-          AND (status = 'mined' OR (status IN ('confirmed', 'failed') AND block_number >= $1
-                                    AND updated_at > now() - make_interval(mins => $2)))
-        GROUP BY block_number, block_hash ORDER BY block_number`,
-      [watch.sinceBlock.toString(), watch.minutes],
-    );
+    const rows: Array<{ block_number: string; block_hash: Hex; mined: boolean }> = await this.dataSource.query(WATCHED_BLOCKS, [
+      watch.sinceBlock.toString(),
+      watch.minutes,
+    ]);
     return rows.map((row) => ({ number: BigInt(row.block_number), hash: row.block_hash, holdsMined: row.mined }));
   }
 
   /** Whether anything is in flight or still watched for reorgs: the confirmer's only reason to ask the chain. */
   async hasWork(watch: { sinceBlock: bigint; minutes: number }): Promise<boolean> {
-    const [row] = await this.dataSource.query<[{ any: boolean }]>(
-      `SELECT EXISTS (SELECT 1 FROM transactions WHERE status IN ${LIVE})
-           OR EXISTS (SELECT 1 FROM transactions WHERE block_number >= $1 AND status IN ('confirmed', 'failed')
-                        AND block_hash IS NOT NULL AND updated_at > now() - make_interval(mins => $2)) AS any`,
-      [watch.sinceBlock.toString(), watch.minutes],
-    );
+    const [row] = await this.dataSource.query<[{ any: boolean }]>(HAS_WORK, [watch.sinceBlock.toString(), watch.minutes]);
     return row.any;
   }
 
   /** On-chain transactions of a wallet sent or about to be, not yet final. */
   async inFlightCount(sender: Address): Promise<number> {
-    const [row] = await this.dataSource.query<[{ count: number }]>(
-      `SELECT count(*)::int AS count FROM transactions WHERE sender = $1 AND id = batch_id AND status IN ${LIVE}`,
-      [sender.toLowerCase()],
-    );
+    const [row] = await this.dataSource.query<[{ count: number }]>(IN_FLIGHT_COUNT, [sender.toLowerCase()]);
     return row.count;
   }
 
@@ -541,10 +572,7 @@ export class TransactionRepository {
 
   /** Nonces held by stored transactions of a wallet not yet final, at or above `from`. */
   async heldNonces(sender: Address, from: bigint): Promise<bigint[]> {
-    const rows: Array<{ nonce: string }> = await this.dataSource.query(
-      `SELECT DISTINCT nonce FROM transactions WHERE sender = $1 AND status IN ${LIVE} AND nonce >= $2`,
-      [sender.toLowerCase(), from.toString()],
-    );
+    const rows: Array<{ nonce: string }> = await this.dataSource.query(HELD_NONCES, [sender.toLowerCase(), from.toString()]);
     return rows.map((row) => BigInt(row.nonce));
   }
 
