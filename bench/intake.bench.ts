@@ -46,6 +46,7 @@ import { profileOnSignalOptions } from './support/cpu-profile-on-signal';
 import { medianRps, ms, openLoopTable, perSecond, type Sides, sidesTable, targetLines } from './support/intake-report';
 import { checkText, type RoundResult, runRound, type Target } from './support/intake-round';
 import { assertLoopback, formatMachine, machineInfo } from './support/machine';
+import { startNestFloorServer } from './support/nest-floor-server';
 import { fmt, summarize } from './support/stats';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => [...arg.replace(/^--/, '').split('='), 'true'].slice(0, 2))) as Record<
@@ -117,7 +118,29 @@ async function bulkAvailable(ours: Target): Promise<boolean> {
   return response.status === 202;
 }
 
-async function phases(targets: { baseline: Target; ours: Target }, databaseUrl: string): Promise<void> {
+/**
+ * `--floor`: a minimal NestJS + Express app (one DTO through a ValidationPipe, the same
+ * INSERT, nothing else), closed loop like the single phase, so the run shows how much of the
+ * distance to the baseline is the framework's and how much is the product's request path.
+ */
+async function frameworkFloor(floor: Target, baselineRps: number, oursRps: number, databaseUrl: string): Promise<string> {
+  const rounds: RoundResult[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const result = await measure(floor, 'closed', 0, `f0r${round}`, databaseUrl);
+    failed ||= !result.ok;
+    console.log(`single round ${round} floor: ${perSecond(result.requestsPerSecond)} req/s; ${checkText(result)}`);
+    rounds.push(result);
+  }
+  const rps = medianRps(rounds);
+  const latency = summarize(rounds.flatMap((round) => Array.from(round.latenciesMs)));
+  return (
+    `framework floor, single intake, closed loop, ${CONNECTIONS} connections (run after the rounds above, not alternated):\n` +
+    `  NestJS + Express, one ValidationPipe DTO, the same INSERT, nothing else: ${perSecond(rps)} req/s = ${fmt((100 * rps) / baselineRps, 1)}% of the baseline ` +
+    `(p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms); ours = ${fmt((100 * oursRps) / rps, 1)}% of the floor`
+  );
+}
+
+async function phases(targets: { baseline: Target; ours: Target; floor?: Target }, databaseUrl: string): Promise<void> {
   const lines: string[] = [];
   const targetsMet: string[] = [];
   if (args['bulk-only'] === undefined) {
@@ -137,6 +160,8 @@ async function phases(targets: { baseline: Target; ours: Target }, databaseUrl: 
       `single intake, open loop at ${fmt(rate)} req/s (half our max), ${OPEN_DURATION_MS / 1000} s:\n${openLoopTable(rate, open)}`,
     );
     targetsMet.push(...targetLines(single, open[0]));
+    if (targets.floor !== undefined)
+      lines.push(await frameworkFloor(targets.floor, medianRps(single.baseline), medianRps(single.ours), databaseUrl));
   }
   if (args['skip-bulk'] !== undefined || !(await bulkAvailable(targets.ours))) {
     const why = args['skip-bulk'] !== undefined ? '--skip-bulk' : 'POST /api/v1/token/mint/batch did not answer 202 to a one-item batch';
@@ -182,16 +207,21 @@ async function main(): Promise<void> {
   }
   const instance = await startInstance({ databaseUrl: database.url, chain, redisKeyPrefix }, extra);
   const bare = await startBareIntakeServer({ databaseUrl: database.url, poolSize: POOL_SIZE, chainId: chain.chainId });
+  const floor =
+    args.floor === undefined
+      ? undefined
+      : await startNestFloorServer({ databaseUrl: database.url, poolSize: POOL_SIZE, chainId: chain.chainId });
   try {
     await phases(
       {
         baseline: { name: 'baseline', url: bare.url, pid: bare.child.pid },
         ours: { name: 'ours', url: instance.url, pid: instance.process.child.pid },
+        ...(floor === undefined ? {} : { floor: { name: 'floor', url: floor.url, pid: floor.child.pid } }),
       },
       database.url,
     );
   } finally {
-    await Promise.all([instance.stop(), bare.stop()]);
+    await Promise.all([instance.stop(), bare.stop(), floor?.stop()]);
     await chain.stop();
     await database.drop();
     const keys = await redis.keys(`${redisKeyPrefix}*`);

@@ -20,7 +20,7 @@ import { Pool } from 'pg';
 const CLIENT_ID = 'default';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-const INSERT_ONE = `INSERT INTO transactions (client_id, kind, status, user_id, address, amount, reason, idempotency_key, request_hash,
+export const INSERT_ONE = `INSERT INTO transactions (client_id, kind, status, user_id, address, amount, reason, idempotency_key, request_hash,
                                               chain_id, callback_url)
                    VALUES ($1, 'mint', 'queued', $2, $3, $4, $5, $6, $7, $8, $9)
                    ON CONFLICT (client_id, idempotency_key) DO NOTHING RETURNING id`;
@@ -103,19 +103,21 @@ function serve(): void {
   process.on('SIGTERM', () => void pool.end().finally(() => process.exit(0)));
 }
 
-export interface BareIntakeServer {
+export interface IntakeServer {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Forks the bare server against `databaseUrl`; resolves once it listens. */
-export async function startBareIntakeServer(options: {
+export interface IntakeServerOptions {
   databaseUrl: string;
   poolSize: number;
   chainId: number;
-}): Promise<BareIntakeServer> {
-  const child = fork(__filename, ['serve'], {
+}
+
+/** Forks `modulePath` with the role `serve` against `databaseUrl`; resolves once it listens (it sends its port). */
+export async function forkIntakeServer(modulePath: string, label: string, options: IntakeServerOptions): Promise<IntakeServer> {
+  const child = fork(modulePath, ['serve'], {
     env: {
       ...process.env,
       DATABASE_URL: options.databaseUrl,
@@ -127,7 +129,7 @@ export async function startBareIntakeServer(options: {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (message: { port: number }) => resolve(message.port));
-    child.once('exit', (code) => reject(new Error(`bare intake server exited with code ${code} before listening`)));
+    child.once('exit', (code) => reject(new Error(`${label} exited with code ${code} before listening`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
@@ -138,5 +140,9 @@ export async function startBareIntakeServer(options: {
     },
   };
 }
+
+/** Forks the bare server against `databaseUrl`; resolves once it listens. */
+export const startBareIntakeServer = (options: IntakeServerOptions): Promise<IntakeServer> =>
+  forkIntakeServer(__filename, 'bare intake server', options);
 
 if (require.main === module && process.argv[2] === 'serve') serve();
