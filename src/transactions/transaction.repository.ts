@@ -73,28 +73,12 @@ const CANDIDATE_ATTEMPTS = `('signed', 'submitted', 'mined', 'replaced')`;
 const WALLET_ROLE_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
 const REDEEM_LOCK_NAMESPACE = 0x4856_5244; // "HVRD"
 
-/**
- * The one owner of the transactions aggregate: `transactions` (accepted requests) and its
- * child table `transaction_attempts` (the signed versions of each). Intake stores requests
- * here, the client API reads them, the send pipeline moves them on chain. The pipeline's
- * statements are hand-written SQL, one statement per table per step however many rows it
- * moves; status changes are guarded by the status they leave, so two instances confirming
- * or requeuing the same batch cannot undo each other. Methods that take an `EntityManager`
- * run inside the caller's transaction (see `transaction`).
- */
-/**
- * Leases the oldest queued requests: $1 claim token, $2 how many, $3 lease seconds, $4 kinds
- * to skip. Walks `ix_transactions_queued_created_at_id` in claim order, so it reads the rows it
- * takes, not the whole queue; `ARRAY(...)` makes the planner find them by primary key, where
- * `IN (...)` made it hash-join them against a scan of the whole table. Run after
- * CLAIM_PLANNER_SETTINGS, in the same transaction.
- */
 /*
  * The pipeline's polls. A batch's rows share sender, nonce, status and block, so its lead row
  * (id = batch_id) speaks for all of them: the polls read leads only, through indexes of leads
  * only (ix_transactions_live_batches, ix_transactions_settled_batches), one row per send and
- * not one per request. Reading every request row, they cost PostgreSQL ~50 s of statement
- * time per 100,000 mints in bench:mint, more than the pipeline's own writes.
+ * not one per request. Reading every request row, they cost PostgreSQL ~40 s of statement
+ * time per 100,000 mints in bench:mint, about as much as the pipeline's own writes.
  */
 /** Wallets with sends on chain or on their way. */
 export const SENDERS_IN_FLIGHT = `SELECT DISTINCT sender FROM transactions WHERE id = batch_id AND status IN ${LIVE}`;
@@ -124,12 +108,28 @@ export const HAS_WORK = `SELECT EXISTS (SELECT 1 FROM transactions WHERE id = ba
  */
 export const CLAIM_PLANNER_SETTINGS = 'SET LOCAL enable_sort = off; SET LOCAL enable_incremental_sort = off';
 
+/**
+ * Leases the oldest queued requests: $1 claim token, $2 how many, $3 lease seconds, $4 kinds
+ * to skip. Walks `ix_transactions_queued_created_at_id` in claim order, so it reads the rows it
+ * takes, not the whole queue; `ARRAY(...)` makes the planner find them by primary key, where
+ * `IN (...)` made it hash-join them against a scan of the whole table. Run after
+ * CLAIM_PLANNER_SETTINGS, in the same transaction.
+ */
 export const CLAIM_QUEUED = `UPDATE transactions t SET claim_token = $1, claimed_until = now() + make_interval(secs => $3)
   WHERE t.id = ANY(ARRAY(SELECT id FROM transactions
                           WHERE status = 'queued' AND (claimed_until IS NULL OR claimed_until < now()) AND kind <> ALL($4::varchar[])
                           ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED))
   RETURNING t.id, t.kind, t.address, t.amount, t.reason, t.created_at`;
 
+/**
+ * The one owner of the transactions aggregate: `transactions` (accepted requests) and its
+ * child table `transaction_attempts` (the signed versions of each). Intake stores requests
+ * here, the client API reads them, the send pipeline moves them on chain. The pipeline's
+ * statements are hand-written SQL, one statement per table per step however many rows it
+ * moves; status changes are guarded by the status they leave, so two instances confirming
+ * or requeuing the same batch cannot undo each other. Methods that take an `EntityManager`
+ * run inside the caller's transaction (see `transaction`).
+ */
 @Injectable()
 export class TransactionRepository {
   private readonly confirmedListeners: Array<(confirmed: ConfirmedTransaction[]) => void> = [];

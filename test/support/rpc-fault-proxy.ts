@@ -31,7 +31,7 @@ export interface RpcFaultProxy {
   clearAll(): void;
   /** Calls seen per JSON-RPC method (items of batches counted one by one), answered or not. */
   calls(): Record<string, number>;
-  /** The block each call of `method` named (its last parameter if a tag or a number), `null` where it named none. */
+  /** The block each call of `method` named (a tag or a number after the request object), `null` where it named none. */
   blocksNamed(method: string): Array<string | null>;
   /**
    * Calls whose answer the proxy changed, per method. A whole-request fault ('status',
@@ -368,7 +368,6 @@ function hasBlockNumber(result: unknown): result is { blockNumber: string } {
   return typeof result === 'object' && result !== null && typeof (result as { blockNumber?: unknown }).blockNumber === 'string';
 }
 
-/** The calls of a JSON-RPC request, or undefined when the body is not one (then it is passed through as it is). */
 /** A block tag or hex number in the call's parameters after the first (the request object), if any. */
 function blockNamed(call: JsonRpcCall): string | null {
   const block = (call.params ?? [])
@@ -377,6 +376,7 @@ function blockNamed(call: JsonRpcCall): string | null {
   return typeof block === 'string' ? block : null;
 }
 
+/** The calls of a JSON-RPC request, or undefined when the body is not one (then it is passed through as it is). */
 function parseCalls(raw: string): { batch: boolean; calls: JsonRpcCall[] } | undefined {
   let body: unknown;
   try {

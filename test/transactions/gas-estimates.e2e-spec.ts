@@ -4,7 +4,7 @@ import { appsBehindFaultProxy, reconcileAll, requests, tokens } from '../support
 describe('gas estimates', () => {
   const start = appsBehindFaultProxy();
 
-  it('estimates mints on the latest block, so the node does not first run its pool; burns on the pending one', async () => {
+  it('estimates mints on the latest block, so the node does not first run its pool; burns on the node’s default', async () => {
     const { testApp, proxy } = await start();
     const pipeline = requests(testApp);
     const holder = newAddress();

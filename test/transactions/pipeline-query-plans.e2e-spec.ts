@@ -16,8 +16,8 @@ const SENDER = '0x3434343434343434343434343434343434343434';
 /**
  * The pipeline's queries run every step and every poll, on a table that holds every request
  * ever made. In bench:mint (100,000 mints in batches of 100) the claim read and sorted the
- * whole queue every step, and the polls read every request row in flight: together more
- * PostgreSQL time than the pipeline's writes. These pin plans that read only what they
+ * whole queue every step, and the polls read every request row in flight: together about as
+ * much PostgreSQL time as the pipeline's writes. These pin plans that read only what they
  * return: a claim walks the queue in claim order; a poll reads one lead row per batch.
  */
 describe('the pipeline’s queries, on 100,000 requests in batches of 100', () => {
