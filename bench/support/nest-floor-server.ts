@@ -1,8 +1,9 @@
 /**
  * bench:intake's framework floor (`--floor`): the least a NestJS + Express service does per
- * request before any of this product's own work. One controller with one DTO through a
- * ValidationPipe, the bare server's `INSERT`, 202 with the new id; no middleware, no logger,
- * no guard, no rate limit, no TypeORM. Run as its own process (forked by `startNestFloorServer`).
+ * request before any of this product's own work. One controller with the single mint route's
+ * DTO (`MintRequestDto`) through the same ValidationPipe, the bare server's `INSERT`, 202 with
+ * the new id; no middleware, no logger, no guard, no rate limit, no TypeORM. Run as its own
+ * process (forked by `startNestFloorServer`).
  * What separates the bare server from this is the framework; what separates this from ours is
  * the product's request path (auth, rate limit, logging, metrics, headers, idempotency).
  */
@@ -14,30 +15,10 @@ import type { AddressInfo } from 'node:net';
 
 import { Body, Controller, Headers, HttpCode, Module, Post, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Pool } from 'pg';
 
+import { MintRequestDto } from '../../src/token/dto/token-request.dto';
 import { forkIntakeServer, INSERT_ONE, type IntakeServer, type IntakeServerOptions } from './bare-intake-server';
-
-class FloorMintDto {
-  @IsString()
-  @MaxLength(128)
-  userId!: string;
-
-  @Matches(/^0x[0-9a-fA-F]{40}$/)
-  to!: string;
-
-  @Matches(/^\d+(\.\d+)?$/)
-  amount!: string;
-
-  @IsString()
-  @MaxLength(256)
-  reason!: string;
-
-  @IsOptional()
-  @IsString()
-  callbackUrl?: string;
-}
 
 /** Made in the served process only. */
 let pool: Pool;
@@ -46,12 +27,12 @@ let pool: Pool;
 class FloorMintController {
   @Post('mint')
   @HttpCode(202)
-  async mint(@Body() item: FloorMintDto, @Headers('idempotency-key') key: string): Promise<{ txId: string; status: string }> {
+  async mint(@Body() item: MintRequestDto, @Headers('idempotency-key') key: string): Promise<{ txId: string; status: string }> {
     const hash = createHash('sha256').update(JSON.stringify(item)).digest('hex');
     const values = [
       'default',
       item.userId,
-      item.to,
+      item.to ?? null,
       item.amount,
       item.reason,
       key,
