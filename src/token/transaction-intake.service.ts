@@ -8,6 +8,7 @@ import { HavenTokenService } from '../chain/haven-token.service';
 import { AppConfigService } from '../config/app-config.service';
 import { WalletCustodyService } from '../custody/wallet-custody.service';
 import { SecurityEventRecorder } from '../security/security-event.recorder';
+import { QueuedInsertBatcher } from '../transactions/queued-insert.batcher';
 import { QueuedWorkSignal } from '../transactions/queued-work.signal';
 import type { Transaction, TransactionKind } from '../transactions/transaction.entity';
 import { type NewTransaction, TransactionRepository } from '../transactions/transaction.repository';
@@ -47,6 +48,7 @@ export class TransactionIntake {
     private readonly token: HavenTokenService,
     private readonly transactions: TransactionRepository,
     private readonly store: TransactionBatchStore,
+    private readonly inserts: QueuedInsertBatcher,
     private readonly mintLimits: MintLimits,
     private readonly securityEvents: SecurityEventRecorder,
     private readonly callbackUrls: CallbackUrlPolicy,
@@ -143,9 +145,14 @@ export class TransactionIntake {
     return this.storeOnce(newRow, locked);
   }
 
-  /** Inserts the row, or answers with the one a concurrent request with the same key stored first. */
+  /**
+   * Inserts the row, or answers with the one a concurrent request with the same key stored
+   * first. Outside a transaction the insert shares its statement with the other requests of
+   * this event-loop turn (see QueuedInsertBatcher).
+   */
   private async storeOnce(newRow: NewTransaction, manager?: EntityManager): Promise<Stored> {
-    const [row] = await this.store.insertQueued(newRow.clientId, [newRow], manager);
+    const row =
+      manager === undefined ? await this.inserts.insert(newRow) : (await this.store.insertQueued(newRow.clientId, [newRow], manager))[0];
     if (row !== undefined) return { row, created: true };
     const winner = await this.transactions.findByIdempotencyKey(newRow.clientId, newRow.idempotencyKey, manager);
     return { row: sameRequestOrConflict(winner!, newRow.requestHash), created: false };

@@ -15,6 +15,7 @@ import { SendingHolds } from './pipeline/sending-holds';
 import { StuckTransactionReplacer } from './pipeline/stuck-transaction.replacer';
 import { TransactionSigner } from './pipeline/transaction.signer';
 import { TransactionSender } from './pipeline/transaction-sender.service';
+import { QueuedInsertBatcher } from './queued-insert.batcher';
 import { QueuedWorkSignal } from './queued-work.signal';
 import { Transaction } from './transaction.entity';
 import { TransactionMetrics } from './transaction.metrics';
@@ -36,6 +37,7 @@ import { TransactionBatchStore } from './transaction-batch.store';
     FeeOracle,
     FinalityTracker,
     NonceGapHealer,
+    QueuedInsertBatcher,
     QueuedWorkSignal,
     ReceiptConfirmer,
     SendingHolds,
@@ -46,6 +48,6 @@ import { TransactionBatchStore } from './transaction-batch.store';
     TransactionSender,
     TransactionSigner,
   ],
-  exports: [QueuedWorkSignal, SendingHolds, TransactionBatchStore, TransactionRepository, TransactionSigner],
+  exports: [QueuedInsertBatcher, QueuedWorkSignal, SendingHolds, TransactionBatchStore, TransactionRepository, TransactionSigner],
 })
 export class TransactionsModule {}
