@@ -5,7 +5,7 @@
  *
  *   node -r @swc-node/register bench/intake.bench.ts [--connections=64] [--bulk-connections=8]
  *        [--rounds=3] [--duration=8] [--warmup=2] [--open-duration=10] [--load-processes=1]
- *        [--log-level=warn] [--profile=DIR] [--skip-bulk] [--bulk-only]
+ *        [--log-level=warn] [--profile=DIR] [--skip-bulk] [--bulk-only] [--open-rate=N]
  *
  * Method
  * - One PostgreSQL database cloned from the migrated template (dropped at the end), one Redis
@@ -21,12 +21,13 @@
  *   closed-loop for `duration` s; rounds alternate baseline, ours. A side's req/s is the median
  *   of its rounds; latencies are pooled over rounds, nearest rank.
  * - Then open loop (fixed arrival rate) at half of our median single req/s, ours and the
- *   baseline, latency from each request's scheduled start.
+ *   baseline, latency from each request's scheduled start. `--open-rate` fixes that rate
+ *   instead, to compare two builds at one offered load (the target is judged at half our max).
  * - Bulk: the same closed-loop rounds with 100-item and 1,000-item batches on
  *   `bulk-connections` connections.
  * - Check, every round: every answer is 202 (every batch item accepted) and the table grew by
  *   exactly the items the 202s accepted. Exit 1 if any check fails.
- * - `--profile=DIR` profiles our instance during each of its closed-loop rounds (V8 CPU
+ * - `--profile=DIR` profiles our instance during each of its rounds, open loop too (V8 CPU
  *   profiler started and stopped by SIGUSR2, `support/cpu-profile-on-signal.ts`): one
  *   `.cpuprofile` per round in DIR.
  */
@@ -59,6 +60,7 @@ const ROUNDS = Number(args.rounds ?? 3);
 const DURATION_MS = Number(args.duration ?? 8) * 1000;
 const WARMUP_MS = Number(args.warmup ?? 2) * 1000;
 const OPEN_DURATION_MS = Number(args['open-duration'] ?? 10) * 1000;
+const OPEN_RATE = args['open-rate'] === undefined ? undefined : Number(args['open-rate']);
 const LOAD_PROCESSES = Number(args['load-processes'] ?? 1);
 const PROFILE_DIR = args.profile === undefined ? undefined : resolve(args.profile);
 const POOL_SIZE = 10;
@@ -145,9 +147,14 @@ async function phases(targets: { baseline: Target; ours: Target; floor?: Target 
   const targetsMet: string[] = [];
   if (args['bulk-only'] === undefined) {
     const single = await alternate('single', targets, 0, databaseUrl);
-    const rate = Math.max(1, Math.round(medianRps(single.ours) / 2));
+    const rate = OPEN_RATE ?? Math.max(1, Math.round(medianRps(single.ours) / 2));
     const open = [];
-    for (const side of ['ours', 'baseline'] as const) open.push(await measure(targets[side], 'open', 0, `o${side[0]}`, databaseUrl, rate));
+    for (const side of ['ours', 'baseline'] as const) {
+      const profiled = side === 'ours' && PROFILE_DIR !== undefined;
+      if (profiled) process.kill(targets.ours.pid!, 'SIGUSR2');
+      open.push(await measure(targets[side], 'open', 0, `o${side[0]}`, databaseUrl, rate));
+      if (profiled) process.kill(targets.ours.pid!, 'SIGUSR2');
+    }
     for (const result of open) {
       failed ||= !result.ok;
       const latency = summarize(result.latenciesMs);
@@ -157,9 +164,9 @@ async function phases(targets: { baseline: Target; ours: Target; floor?: Target 
     }
     lines.push(`single intake, closed loop, ${CONNECTIONS} connections:\n${sidesTable('bare node:http + pg (baseline)', single, 1)}`);
     lines.push(
-      `single intake, open loop at ${fmt(rate)} req/s (half our max), ${OPEN_DURATION_MS / 1000} s:\n${openLoopTable(rate, open)}`,
+      `single intake, open loop at ${fmt(rate)} req/s (${OPEN_RATE === undefined ? 'half our max' : '--open-rate'}), ${OPEN_DURATION_MS / 1000} s:\n${openLoopTable(rate, open)}`,
     );
-    targetsMet.push(...targetLines(single, open[0]));
+    targetsMet.push(...targetLines(single, open[0], OPEN_RATE === undefined));
     if (targets.floor !== undefined)
       lines.push(await frameworkFloor(targets.floor, medianRps(single.baseline), medianRps(single.ours), databaseUrl));
   }

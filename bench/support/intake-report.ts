@@ -57,11 +57,13 @@ export function openLoopTable(rate: number, results: readonly RoundResult[]): st
 }
 
 /** The two lines the issue asks for: share of the baseline, and p99 at half our maximum. */
-export function targetLines(single: Sides, openOurs: RoundResult): string[] {
+/** `atHalfOurMax`: the open loop ran at half our median rate, the rate the p99 target names. */
+export function targetLines(single: Sides, openOurs: RoundResult, atHalfOurMax = true): string[] {
   const share = medianRps(single.ours) / medianRps(single.baseline);
   const p99 = summarize(openOurs.latenciesMs).p99;
+  const verdict = atHalfOurMax ? (p99 < P99_TARGET_MS ? 'MET' : 'NOT MET') : 'not judged (--open-rate)';
   return [
     `target: single intake >= ${SINGLE_TARGET * 100}% of the baseline's req/s: ${fmt(share * 100, 1)}% -> ${share >= SINGLE_TARGET ? 'MET' : 'NOT MET'}`,
-    `target: p99 < ${P99_TARGET_MS} ms at half our max rate: ${ms(p99)} ms -> ${p99 < P99_TARGET_MS ? 'MET' : 'NOT MET'}`,
+    `target: p99 < ${P99_TARGET_MS} ms at half our max rate: ${ms(p99)} ms -> ${verdict}`,
   ];
 }
