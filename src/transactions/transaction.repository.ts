@@ -68,6 +68,18 @@ const LIVE = `('signed', 'submitted', 'mined', 'reorged')`;
 const WAITING_FOR_BLOCK = `('queued', 'signed', 'submitted', 'reorged')`;
 /** Attempts that may still be, or have become, the one the chain holds. */
 const CANDIDATE_ATTEMPTS = `('signed', 'submitted', 'mined', 'replaced')`;
+/**
+ * An attempt of its batch's current round: signed at the nonce the batch holds now. Attempts
+ * are stored under the batch's lead request, and requests sent back to the queue are usually
+ * led by the same request when they are signed again, under a new nonce. The earlier round's
+ * attempts are history from then on; one of them is mined (our cancel, or a send that reverted
+ * for a reason outside the requests, such as a paused contract). No later receipt, reorg or
+ * requeue of the batch may relabel them, least of all put them back in flight: the confirmer
+ * would find that old receipt and queue the requests a second time though the new send may
+ * land too.
+ */
+const OF_CURRENT_ROUND = (attempt: string) =>
+  `${attempt}.nonce = (SELECT lead.nonce FROM transactions lead WHERE lead.id = ${attempt}.transaction_id)`;
 // First halves of two-int advisory keys: key spaces of their own, apart from the single
 // bigint keys of the migration and test-template locks.
 const WALLET_ROLE_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
@@ -307,7 +319,8 @@ export class TransactionRepository {
   /** The chain proved another transaction took the nonce: the requests go back to the queue. */
   async requeue(manager: EntityManager, batchId: string): Promise<number> {
     await manager.query(
-      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${CANDIDATE_ATTEMPTS}`,
+      `UPDATE transaction_attempts a SET status = 'dropped'
+        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
       [batchId],
     );
     return this.returnToQueue(manager, batchId);
@@ -326,7 +339,8 @@ export class TransactionRepository {
   /** The node will never take the signed transaction: its requests fail and give up the nonce. */
   async failUnsendable(manager: EntityManager, batchId: string, message: string): Promise<void> {
     await manager.query(
-      `UPDATE transaction_attempts SET status = 'dropped' WHERE transaction_id = $1 AND status IN ${CANDIDATE_ATTEMPTS}`,
+      `UPDATE transaction_attempts a SET status = 'dropped'
+        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
       [batchId],
     );
     await manager.query(
@@ -392,7 +406,7 @@ export class TransactionRepository {
 
   /**
    * Records successful receipts in bulk: `mined` while short of the confirmations asked
-   * for, `confirmed` once there. The winning attempt is marked mined, the others replaced.
+   * for, `confirmed` once there. The winning attempt is marked mined, the others of its round replaced.
    * Also moves a batch already recorded to the block a reorg put it in.
    */
   async recordSuccess(items: Array<ReceiptFacts & { batchId: string; confirmations: number; final: boolean }>): Promise<void> {
@@ -403,7 +417,7 @@ export class TransactionRepository {
       await manager.query(
         `UPDATE transaction_attempts a SET status = CASE WHEN a.tx_hash = s.tx_hash THEN 'mined' ELSE 'replaced' END
            FROM unnest($1::uuid[], $2::char(66)[]) AS s(batch_id, tx_hash)
-          WHERE a.transaction_id = s.batch_id AND a.status IN ${CANDIDATE_ATTEMPTS}`,
+          WHERE a.transaction_id = s.batch_id AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
         [batchIds, items.map((item) => item.hash)],
       );
       const [rows] = await manager.query<[MovedRow[], number]>(
@@ -474,7 +488,8 @@ export class TransactionRepository {
       );
       const batchIds = [...new Set(rows.map((row) => row.batch_id))];
       await manager.query(
-        `UPDATE transaction_attempts SET status = 'submitted' WHERE transaction_id = ANY($1::uuid[]) AND status IN ('mined', 'replaced')`,
+        `UPDATE transaction_attempts a SET status = 'submitted'
+          WHERE a.transaction_id = ANY($1::uuid[]) AND a.status IN ('mined', 'replaced') AND ${OF_CURRENT_ROUND('a')}`,
         [batchIds],
       );
       return batchIds;
@@ -601,8 +616,8 @@ export class TransactionRepository {
 
   private async markWinner(manager: EntityManager, batchId: string, minedHash: Hex): Promise<void> {
     await manager.query(
-      `UPDATE transaction_attempts SET status = CASE WHEN tx_hash = $2 THEN 'mined' ELSE 'replaced' END
-        WHERE transaction_id = $1 AND status IN ${CANDIDATE_ATTEMPTS}`,
+      `UPDATE transaction_attempts a SET status = CASE WHEN a.tx_hash = $2 THEN 'mined' ELSE 'replaced' END
+        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
       [batchId, minedHash],
     );
   }
