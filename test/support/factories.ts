@@ -1,9 +1,35 @@
 import { createHash, randomUUID } from 'node:crypto';
 
+import { DataSource } from 'typeorm';
 import type { Address } from 'viem';
 
+import { dataSourceOptions } from '../../src/database/data-source.options';
+import { Transaction } from '../../src/transactions/transaction.entity';
+import type { NewTransaction } from '../../src/transactions/transaction.repository';
+import { TransactionAttempt } from '../../src/transactions/transaction-attempt.entity';
 import { TEST_CLIENT } from './config';
 import { withClient } from './database';
+
+/** A mint request as intake hands it to the store, under `idempotencyKey`. */
+export const newMintRequest = (idempotencyKey: string, overrides: Partial<NewTransaction> = {}): NewTransaction => ({
+  clientId: 'default',
+  kind: 'mint',
+  userId: 'user-1',
+  address: '0x1212121212121212121212121212121212121212',
+  amount: 10n ** 18n,
+  reason: 'stay reward',
+  idempotencyKey,
+  requestHash: 'a'.repeat(64),
+  chainId: 31337,
+  ...overrides,
+});
+
+/** The service's own DataSource options on `url`, with the pipeline's two entities, initialised. */
+export const pipelineDataSource = (url: string, poolSize: number, statementTimeoutMs: number): Promise<DataSource> =>
+  new DataSource({
+    ...dataSourceOptions(url, poolSize, { statementTimeoutMs, idleInTransactionTimeoutMs: 10_000 }),
+    entities: [Transaction, TransactionAttempt],
+  }).initialize();
 
 export interface RequestRow {
   kind?: 'mint' | 'burn';

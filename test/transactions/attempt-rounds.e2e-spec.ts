@@ -1,28 +1,14 @@
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { type Address, type Hex, keccak256, toHex } from 'viem';
 
-import { dataSourceOptions } from '../../src/database/data-source.options';
 import type { SignedAttempt } from '../../src/transactions/pipeline/pipeline.records';
-import { Transaction } from '../../src/transactions/transaction.entity';
-import type { NewTransaction } from '../../src/transactions/transaction.repository';
 import { TransactionRepository } from '../../src/transactions/transaction.repository';
 import { TransactionAttempt } from '../../src/transactions/transaction-attempt.entity';
 import { TransactionBatchStore } from '../../src/transactions/transaction-batch.store';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { newMintRequest, pipelineDataSource } from '../support/factories';
 
 const SENDER: Address = '0x3434343434343434343434343434343434343434';
-
-const request = (idempotencyKey: string): NewTransaction => ({
-  clientId: 'default',
-  kind: 'mint',
-  userId: 'user-1',
-  address: '0x1212121212121212121212121212121212121212',
-  amount: 10n ** 18n,
-  reason: 'stay reward',
-  idempotencyKey,
-  requestHash: 'a'.repeat(64),
-  chainId: 31337,
-});
 
 const hashOf = (label: string): Hex => keccak256(toHex(label));
 
@@ -51,10 +37,7 @@ describe('a batch signed again under the same lead after its own cancel took the
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource({
-      ...dataSourceOptions(database.url, 2, { statementTimeoutMs: 10_000, idleInTransactionTimeoutMs: 10_000 }),
-      entities: [Transaction, TransactionAttempt],
-    }).initialize();
+    dataSource = await pipelineDataSource(database.url, 2, 10_000);
     repository = new TransactionRepository(dataSource);
   });
 
@@ -81,7 +64,7 @@ describe('a batch signed again under the same lead after its own cancel took the
     );
 
   it('keeps the earlier round out of the new one: its receipts, its reorgs and the confirmer', async () => {
-    await new TransactionBatchStore(dataSource).insertQueued('default', [request('round-1'), request('round-2')]);
+    await new TransactionBatchStore(dataSource).insertQueued('default', [newMintRequest('round-1'), newMintRequest('round-2')]);
 
     // Round 1: sent at nonce 5, stuck; our cancel at nonce 5 is mined and final.
     const first = await signRound(5n, 'send at nonce 5');

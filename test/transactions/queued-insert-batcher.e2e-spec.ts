@@ -1,27 +1,12 @@
-import { DataSource, QueryFailedError } from 'typeorm';
+import { type DataSource, QueryFailedError } from 'typeorm';
 
-import { dataSourceOptions } from '../../src/database/data-source.options';
 import { QueuedInsertBatcher } from '../../src/transactions/queued-insert.batcher';
-import { Transaction } from '../../src/transactions/transaction.entity';
 import type { NewTransaction } from '../../src/transactions/transaction.repository';
-import { TransactionAttempt } from '../../src/transactions/transaction-attempt.entity';
 import { TransactionBatchStore } from '../../src/transactions/transaction-batch.store';
 import { createTestDatabase, type TestDatabase, withClient } from '../support/database';
+import { newMintRequest, pipelineDataSource } from '../support/factories';
 
 const STATEMENT_TIMEOUT_MS = 300;
-
-const request = (idempotencyKey: string, overrides: Partial<NewTransaction> = {}): NewTransaction => ({
-  clientId: 'default',
-  kind: 'mint',
-  userId: 'user-1',
-  address: '0x1212121212121212121212121212121212121212',
-  amount: 10n ** 18n,
-  reason: 'stay reward',
-  idempotencyKey,
-  requestHash: 'a'.repeat(64),
-  chainId: 31337,
-  ...overrides,
-});
 
 /**
  * Single mint requests are stored by one statement per event-loop turn (and client) instead of
@@ -36,10 +21,7 @@ describe('QueuedInsertBatcher', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    dataSource = await new DataSource({
-      ...dataSourceOptions(database.url, 4, { statementTimeoutMs: STATEMENT_TIMEOUT_MS, idleInTransactionTimeoutMs: 5_000 }),
-      entities: [Transaction, TransactionAttempt],
-    }).initialize();
+    dataSource = await pipelineDataSource(database.url, 4, STATEMENT_TIMEOUT_MS);
   });
 
   beforeEach(() => {
@@ -63,7 +45,7 @@ describe('QueuedInsertBatcher', () => {
 
   it('stores the requests of one turn with one statement, each answered with its own row', async () => {
     const keys = Array.from({ length: 50 }, (_, i) => `turn-${String(i).padStart(2, '0')}`);
-    const rows = await Promise.all(keys.map((key) => batcher.insert(request(key))));
+    const rows = await Promise.all(keys.map((key) => batcher.insert(newMintRequest(key))));
 
     expect(statements).toHaveBeenCalledTimes(1);
     expect(rows.map((row) => row?.idempotencyKey)).toEqual(keys);
@@ -73,10 +55,10 @@ describe('QueuedInsertBatcher', () => {
   });
 
   it('answers a key the client already used with no row, and stores the rest of the turn', async () => {
-    await batcher.insert(request('used-1'));
+    await batcher.insert(newMintRequest('used-1'));
     statements.mockClear();
 
-    const [again, fresh] = await Promise.all([batcher.insert(request('used-1')), batcher.insert(request('used-2'))]);
+    const [again, fresh] = await Promise.all([batcher.insert(newMintRequest('used-1')), batcher.insert(newMintRequest('used-2'))]);
 
     expect(statements).toHaveBeenCalledTimes(1);
     expect(again).toBeUndefined();
@@ -85,7 +67,7 @@ describe('QueuedInsertBatcher', () => {
   });
 
   it('stores a key given twice in one turn once: the second request finds it taken', async () => {
-    const outcomes = await Promise.all([batcher.insert(request('twice')), batcher.insert(request('twice'))]);
+    const outcomes = await Promise.all([batcher.insert(newMintRequest('twice')), batcher.insert(newMintRequest('twice'))]);
 
     // The second waits for the next turn's statement, as a retry would.
     expect(statements).toHaveBeenCalledTimes(2);
@@ -96,8 +78,8 @@ describe('QueuedInsertBatcher', () => {
 
   it('gives every client its own statement and its own key space', async () => {
     const [first, second] = await Promise.all([
-      batcher.insert(request('shared-key', { clientId: 'client-a' })),
-      batcher.insert(request('shared-key', { clientId: 'client-b' })),
+      batcher.insert(newMintRequest('shared-key', { clientId: 'client-a' })),
+      batcher.insert(newMintRequest('shared-key', { clientId: 'client-b' })),
     ]);
 
     expect(statements).toHaveBeenCalledTimes(2);
@@ -107,10 +89,10 @@ describe('QueuedInsertBatcher', () => {
 
   it('fails only the request whose row PostgreSQL refuses; the others of its turn are stored', async () => {
     const outcomes = await Promise.allSettled([
-      batcher.insert(request('content-1')),
+      batcher.insert(newMintRequest('content-1')),
       // integer out of range (SQLSTATE 22003): the whole statement is refused, and nothing written.
-      batcher.insert(request('content-2', { chainId: 2 ** 31 })),
-      batcher.insert(request('content-3')),
+      batcher.insert(newMintRequest('content-2', { chainId: 2 ** 31 })),
+      batcher.insert(newMintRequest('content-3')),
     ]);
 
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
@@ -127,7 +109,7 @@ describe('QueuedInsertBatcher', () => {
       await locker.query('BEGIN');
       await locker.query('LOCK TABLE transactions IN EXCLUSIVE MODE');
       try {
-        return await Promise.allSettled([batcher.insert(request('timeout-1')), batcher.insert(request('timeout-2'))]);
+        return await Promise.allSettled([batcher.insert(newMintRequest('timeout-1')), batcher.insert(newMintRequest('timeout-2'))]);
       } finally {
         await locker.query('ROLLBACK');
       }
@@ -141,7 +123,7 @@ describe('QueuedInsertBatcher', () => {
 
   it('splits a turn of more than 1,000 requests into statements of at most 1,000 rows', async () => {
     const keys = Array.from({ length: 1_001 }, (_, i) => `large-${String(i).padStart(4, '0')}`);
-    const rows = await Promise.all(keys.map((key) => batcher.insert(request(key))));
+    const rows = await Promise.all(keys.map((key) => batcher.insert(newMintRequest(key))));
 
     expect(statements.mock.calls.map(([, batch]) => (batch as NewTransaction[]).length)).toEqual([1_000, 1]);
     expect(rows.every((row, i) => row?.idempotencyKey === keys[i])).toBe(true);
