@@ -36,8 +36,8 @@ export function redisOptions({ keyPrefix, commandTimeoutMs }: RedisSettings): Re
     // clock starts when the command is issued, so time spent in the offline queue counts too.
     commandTimeout: commandTimeoutMs,
     // Commands issued in one event-loop turn leave in one socket write. Every intake request
-    // counts against its rate limit here; on loopback a write costs the sender as much as the
-    // whole command, so 64 requests in flight paid for 64 writes where one will do.
+    // counts against its rate limit here, and its socket write was most of what that cost this
+    // process: 64 requests in flight paid for 64 writes where one will do.
     enableAutoPipelining: true,
     lazyConnect: false,
   };
