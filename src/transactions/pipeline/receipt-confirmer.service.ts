@@ -226,12 +226,28 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
       );
   }
 
-  /** Replays the call at the block before, to read the revert reason the receipt lacks. */
+  /**
+   * The revert reason the receipt lacks, read by replaying the call on the state before its
+   * block. A transaction earlier in the same block (a pause, our role revoked) is invisible
+   * there: when that replay names no contract-wide reason, the call is replayed on the state
+   * after the block too, and a contract-wide reason there wins. Requeueing is the safe side of
+   * that doubt: the reverted transaction changed nothing, and a request that failed for its own
+   * reason fails again at its next estimate.
+   */
   private async revertReason(sender: Address, raw: Hex, blockNumber: bigint): Promise<string> {
+    const before = await this.replay(sender, raw, blockNumber - 1n);
+    if (before !== undefined && GLOBAL_REVERT.test(before)) return before;
+    const after = await this.replay(sender, raw, blockNumber);
+    if (after !== undefined && GLOBAL_REVERT.test(after)) return after;
+    return before ?? after ?? 'reverted';
+  }
+
+  /** The reason the call reverts with on the state at the end of `blockNumber`; `undefined` if it succeeds. */
+  private async replay(sender: Address, raw: Hex, blockNumber: bigint): Promise<string | undefined> {
     const transaction = parseTransaction(raw);
     try {
-      await this.client.call({ account: sender, to: transaction.to!, data: transaction.data, blockNumber: blockNumber - 1n });
-      return 'reverted';
+      await this.client.call({ account: sender, to: transaction.to!, data: transaction.data, blockNumber });
+      return undefined;
     } catch (error) {
       if (!isRevertError(error)) throw error;
       return describeRevert(error) ?? describeError(error).slice(0, 500);
