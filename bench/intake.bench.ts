@@ -83,6 +83,17 @@ function measure(
   return runRound(target, { ...load, processes: LOAD_PROCESSES, keyPrefix: `${runId}-${tag}-` }, databaseUrl);
 }
 
+/** `work`, with our instance profiled through it under --profile (the baseline never is). */
+async function profiledIfOurs<T>(side: 'baseline' | 'ours', target: Target, work: () => Promise<T>): Promise<T> {
+  const profiled = side === 'ours' && PROFILE_DIR !== undefined;
+  if (profiled) process.kill(target.pid!, 'SIGUSR2');
+  try {
+    return await work();
+  } finally {
+    if (profiled) process.kill(target.pid!, 'SIGUSR2');
+  }
+}
+
 /** Closed-loop rounds alternating baseline, ours; ours is profiled round by round with --profile. */
 async function alternate(
   label: string,
@@ -94,10 +105,9 @@ async function alternate(
   for (let round = 1; round <= ROUNDS; round++) {
     for (const side of ['baseline', 'ours'] as const) {
       const target = targets[side];
-      const profiled = side === 'ours' && PROFILE_DIR !== undefined;
-      if (profiled) process.kill(target.pid!, 'SIGUSR2');
-      const result = await measure(target, 'closed', batchSize, `${side[0]}${batchSize}r${round}`, databaseUrl);
-      if (profiled) process.kill(target.pid!, 'SIGUSR2');
+      const result = await profiledIfOurs(side, target, () =>
+        measure(target, 'closed', batchSize, `${side[0]}${batchSize}r${round}`, databaseUrl),
+      );
       sides[side].push(result);
       failed ||= !result.ok;
       const latency = summarize(result.latenciesMs);
@@ -149,12 +159,8 @@ async function phases(targets: { baseline: Target; ours: Target; floor?: Target 
     const single = await alternate('single', targets, 0, databaseUrl);
     const rate = OPEN_RATE ?? Math.max(1, Math.round(medianRps(single.ours) / 2));
     const open = [];
-    for (const side of ['ours', 'baseline'] as const) {
-      const profiled = side === 'ours' && PROFILE_DIR !== undefined;
-      if (profiled) process.kill(targets.ours.pid!, 'SIGUSR2');
-      open.push(await measure(targets[side], 'open', 0, `o${side[0]}`, databaseUrl, rate));
-      if (profiled) process.kill(targets.ours.pid!, 'SIGUSR2');
-    }
+    for (const side of ['ours', 'baseline'] as const)
+      open.push(await profiledIfOurs(side, targets[side], () => measure(targets[side], 'open', 0, `o${side[0]}`, databaseUrl, rate)));
     for (const result of open) {
       failed ||= !result.ok;
       const latency = summarize(result.latenciesMs);

@@ -56,8 +56,10 @@ export function openLoopTable(rate: number, results: readonly RoundResult[]): st
   );
 }
 
-/** The two lines the issue asks for: share of the baseline, and p99 at half our maximum. */
-/** `atHalfOurMax`: the open loop ran at half our median rate, the rate the p99 target names. */
+/**
+ * The two lines the issue asks for: share of the baseline, and p99 at half our maximum.
+ * `atHalfOurMax`: the open loop ran at half our median rate, the rate the p99 target names.
+ */
 export function targetLines(single: Sides, openOurs: RoundResult, atHalfOurMax = true): string[] {
   const share = medianRps(single.ours) / medianRps(single.baseline);
   const p99 = summarize(openOurs.latenciesMs).p99;

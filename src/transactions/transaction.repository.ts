@@ -69,7 +69,7 @@ const WAITING_FOR_BLOCK = `('queued', 'signed', 'submitted', 'reorged')`;
 /** Attempts that may still be, or have become, the one the chain holds. */
 const CANDIDATE_ATTEMPTS = `('signed', 'submitted', 'mined', 'replaced')`;
 /**
- * An attempt of its batch's current round: signed at the nonce the batch holds now. Attempts
+ * An attempt (`a`) of its batch's current round: signed at the nonce the batch holds now. Attempts
  * are stored under the batch's lead request, and requests sent back to the queue are usually
  * led by the same request when they are signed again, under a new nonce. The earlier round's
  * attempts are history from then on; one of them is mined (our cancel, or a send that reverted
@@ -78,8 +78,7 @@ const CANDIDATE_ATTEMPTS = `('signed', 'submitted', 'mined', 'replaced')`;
  * would find that old receipt and queue the requests a second time though the new send may
  * land too.
  */
-const OF_CURRENT_ROUND = (attempt: string) =>
-  `${attempt}.nonce = (SELECT lead.nonce FROM transactions lead WHERE lead.id = ${attempt}.transaction_id)`;
+const OF_CURRENT_ROUND = `a.nonce = (SELECT lead.nonce FROM transactions lead WHERE lead.id = a.transaction_id)`;
 // First halves of two-int advisory keys: key spaces of their own, apart from the single
 // bigint keys of the migration and test-template locks.
 const WALLET_ROLE_LOCK_NAMESPACE = 0x4856_4346; // "HVCF"
@@ -320,7 +319,7 @@ export class TransactionRepository {
   async requeue(manager: EntityManager, batchId: string): Promise<number> {
     await manager.query(
       `UPDATE transaction_attempts a SET status = 'dropped'
-        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
+        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND}`,
       [batchId],
     );
     return this.returnToQueue(manager, batchId);
@@ -340,7 +339,7 @@ export class TransactionRepository {
   async failUnsendable(manager: EntityManager, batchId: string, message: string): Promise<void> {
     await manager.query(
       `UPDATE transaction_attempts a SET status = 'dropped'
-        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
+        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND}`,
       [batchId],
     );
     await manager.query(
@@ -417,7 +416,7 @@ export class TransactionRepository {
       await manager.query(
         `UPDATE transaction_attempts a SET status = CASE WHEN a.tx_hash = s.tx_hash THEN 'mined' ELSE 'replaced' END
            FROM unnest($1::uuid[], $2::char(66)[]) AS s(batch_id, tx_hash)
-          WHERE a.transaction_id = s.batch_id AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
+          WHERE a.transaction_id = s.batch_id AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND}`,
         [batchIds, items.map((item) => item.hash)],
       );
       const [rows] = await manager.query<[MovedRow[], number]>(
@@ -489,7 +488,7 @@ export class TransactionRepository {
       const batchIds = [...new Set(rows.map((row) => row.batch_id))];
       await manager.query(
         `UPDATE transaction_attempts a SET status = 'submitted'
-          WHERE a.transaction_id = ANY($1::uuid[]) AND a.status IN ('mined', 'replaced') AND ${OF_CURRENT_ROUND('a')}`,
+          WHERE a.transaction_id = ANY($1::uuid[]) AND a.status IN ('mined', 'replaced') AND ${OF_CURRENT_ROUND}`,
         [batchIds],
       );
       return batchIds;
@@ -617,7 +616,7 @@ export class TransactionRepository {
   private async markWinner(manager: EntityManager, batchId: string, minedHash: Hex): Promise<void> {
     await manager.query(
       `UPDATE transaction_attempts a SET status = CASE WHEN a.tx_hash = $2 THEN 'mined' ELSE 'replaced' END
-        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND('a')}`,
+        WHERE a.transaction_id = $1 AND a.status IN ${CANDIDATE_ATTEMPTS} AND ${OF_CURRENT_ROUND}`,
       [batchId, minedHash],
     );
   }

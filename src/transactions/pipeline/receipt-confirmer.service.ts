@@ -235,18 +235,19 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
    * reason fails again at its next estimate.
    */
   private async revertReason(sender: Address, raw: Hex, blockNumber: bigint): Promise<string> {
-    const before = await this.replay(sender, raw, blockNumber - 1n);
+    const { to, data } = parseTransaction(raw);
+    const call = { account: sender, to: to!, data };
+    const before = await this.replay(call, blockNumber - 1n);
     if (before !== undefined && GLOBAL_REVERT.test(before)) return before;
-    const after = await this.replay(sender, raw, blockNumber);
+    const after = await this.replay(call, blockNumber);
     if (after !== undefined && GLOBAL_REVERT.test(after)) return after;
     return before ?? after ?? 'reverted';
   }
 
   /** The reason the call reverts with on the state at the end of `blockNumber`; `undefined` if it succeeds. */
-  private async replay(sender: Address, raw: Hex, blockNumber: bigint): Promise<string | undefined> {
-    const transaction = parseTransaction(raw);
+  private async replay(call: { account: Address; to: Address; data?: Hex }, blockNumber: bigint): Promise<string | undefined> {
     try {
-      await this.client.call({ account: sender, to: transaction.to!, data: transaction.data, blockNumber });
+      await this.client.call({ ...call, blockNumber });
       return undefined;
     } catch (error) {
       if (!isRevertError(error)) throw error;
