@@ -22,6 +22,8 @@ import { isRpcOutage } from './rpc-outage';
 /** Injection tokens: viem clients are plain objects, so they are provided by token, not class. */
 export const PUBLIC_CLIENT = Symbol('PUBLIC_CLIENT');
 export const WALLET_CLIENT = Symbol('WALLET_CLIENT');
+/** A public client for bulk lookups (receipts, transactions): small batches, several in flight. */
+export const LOOKUP_CLIENT = Symbol('LOOKUP_CLIENT');
 
 export type HavenPublicClient = PublicClient<HttpTransport, Chain>;
 /** Signs with the backend's hot wallet (`BACKEND_PRIVATE_KEY`), which holds the token roles. */
@@ -32,6 +34,8 @@ export interface RpcEndpoint {
   chainId: number;
   /** Every JSON-RPC request passes through it when given: reads, sends, receipts, fee data. */
   breaker?: Pick<CircuitBreaker, 'execute'>;
+  /** The most calls one JSON-RPC batch carries; more calls made together go as several batches at once. */
+  batchSize?: number;
 }
 
 const RPC_TIMEOUT_MS = 10_000;
@@ -39,17 +43,26 @@ const RPC_TIMEOUT_MS = 10_000;
 // storm and hide it from the `blockchain` circuit breaker, which should see failures fast.
 const RPC_RETRY_COUNT = 1;
 
-// Calls made in the same tick (a sender's gas estimates, a confirmer's receipts) travel as
+// Calls made in the same tick (a sender's gas estimates and sends) travel as
 // one JSON-RPC batch: one HTTP round trip for hundreds of calls instead of one each.
-const RPC_BATCH = { batchSize: 200, wait: 0 };
+const RPC_BATCH_SIZE = 200;
+
+/**
+ * Calls per JSON-RPC batch on the lookup client. A full batchMint's receipt carries one log
+ * per mint (~140 kB for 100 mints); a block's worth in one batch (14 MB for 100) is above
+ * viem's 10 MB response limit, and a refused answer settles nothing. 20 stay under 4 MB even
+ * with 256-byte reasons, and since viem sends the batches of calls made together at once,
+ * a lookup of many receipts is several such batches in flight rather than one after another.
+ */
+export const LOOKUP_BATCH_SIZE = 20;
 
 /**
  * viem's HTTP transport, with each request (after viem's own retry) run through the breaker.
  * This is the one place every chain call passes, so nothing can bypass the breaker; an open
  * breaker refuses before any connection is made.
  */
-function rpcTransport(rpcUrl: string, breaker?: RpcEndpoint['breaker']): HttpTransport {
-  const transport = http(rpcUrl, { timeout: RPC_TIMEOUT_MS, retryCount: RPC_RETRY_COUNT, batch: RPC_BATCH });
+function rpcTransport({ rpcUrl, breaker, batchSize = RPC_BATCH_SIZE }: Omit<RpcEndpoint, 'chainId'>): HttpTransport {
+  const transport = http(rpcUrl, { timeout: RPC_TIMEOUT_MS, retryCount: RPC_RETRY_COUNT, batch: { batchSize, wait: 0 } });
   if (breaker === undefined) return transport;
   return ((parameters) => {
     const built = transport(parameters);
@@ -76,15 +89,19 @@ export class RpcRefusedError extends Error {
   }
 }
 
-export function createHavenPublicClient({ rpcUrl, chainId, breaker }: RpcEndpoint): HavenPublicClient {
-  return createPublicClient({ chain: chainFromId(chainId, rpcUrl), transport: rpcTransport(rpcUrl, breaker) });
+export function createHavenPublicClient({ chainId, ...endpoint }: RpcEndpoint): HavenPublicClient {
+  return createPublicClient({ chain: chainFromId(chainId, endpoint.rpcUrl), transport: rpcTransport(endpoint) });
 }
+
+/** The client behind LOOKUP_CLIENT: batches of LOOKUP_BATCH_SIZE calls, those made together sent at once. */
+export const createHavenLookupClient = (endpoint: RpcEndpoint): HavenPublicClient =>
+  createHavenPublicClient({ ...endpoint, batchSize: LOOKUP_BATCH_SIZE });
 
 export function createBackendWalletClient({ rpcUrl, chainId, breaker }: RpcEndpoint, privateKey: Hex): BackendWalletClient {
   return createWalletClient({
     account: privateKeyToAccount(privateKey),
     chain: chainFromId(chainId, rpcUrl),
-    transport: rpcTransport(rpcUrl, breaker),
+    transport: rpcTransport({ rpcUrl, breaker }),
   });
 }
 
@@ -97,6 +114,12 @@ export const chainClientProviders: Provider[] = [
     inject: [AppConfigService, CircuitBreakerRegistry],
     useFactory: (config: AppConfigService, breakers: CircuitBreakerRegistry): HavenPublicClient =>
       createHavenPublicClient({ ...config.get('chain'), breaker: breakers.register(BLOCKCHAIN_BREAKER, isRpcOutage) }),
+  },
+  {
+    provide: LOOKUP_CLIENT,
+    inject: [AppConfigService, CircuitBreakerRegistry],
+    useFactory: (config: AppConfigService, breakers: CircuitBreakerRegistry): HavenPublicClient =>
+      createHavenLookupClient({ ...config.get('chain'), breaker: breakers.register(BLOCKCHAIN_BREAKER, isRpcOutage) }),
   },
   {
     provide: WALLET_CLIENT,

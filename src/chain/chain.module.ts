@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 
 import { CircuitBreakerModule } from '../circuit-breaker/circuit-breaker.module';
-import { chainClientProviders, PUBLIC_CLIENT, WALLET_CLIENT } from './chain.clients';
+import { chainClientProviders, LOOKUP_CLIENT, PUBLIC_CLIENT, WALLET_CLIENT } from './chain.clients';
 import { ChainReader } from './chain.reader';
 import { HavenTokenService } from './haven-token.service';
 
@@ -14,6 +14,6 @@ import { HavenTokenService } from './haven-token.service';
 @Module({
   imports: [CircuitBreakerModule],
   providers: [...chainClientProviders, ChainReader, HavenTokenService],
-  exports: [ChainReader, HavenTokenService, PUBLIC_CLIENT, WALLET_CLIENT],
+  exports: [ChainReader, HavenTokenService, LOOKUP_CLIENT, PUBLIC_CLIENT, WALLET_CLIENT],
 })
 export class ChainModule {}

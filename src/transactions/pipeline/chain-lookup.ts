@@ -1,6 +1,7 @@
 import { type Hex, type Transaction, TransactionNotFoundError, type TransactionReceipt, TransactionReceiptNotFoundError } from 'viem';
 
-import type { HavenPublicClient } from '../../chain/chain.clients';
+import { type HavenPublicClient, LOOKUP_BATCH_SIZE } from '../../chain/chain.clients';
+import type { StoredAttempt, UnfinishedBatch } from './pipeline.records';
 
 /**
  * What a node said about a transaction. `absent` is a successful answer of `null`; `failed`
@@ -25,20 +26,49 @@ export const transactionOf = (client: HavenPublicClient, hash: Hex): Promise<Loo
   lookup(() => client.getTransaction({ hash }), TransactionNotFoundError);
 
 /**
- * Receipts asked for in one JSON-RPC batch. A full batchMint's receipt carries one log per
- * mint (~140 kB for 100 mints); a block's worth of them in one batch (14 MB for 100) is above
- * viem's 10 MB response limit, and a refused answer settles nothing, so a confirmer asking
- * for all at once would never settle any of them. 20 stay under 4 MB even with 256-byte reasons.
+ * Lookups in flight at once: on the lookup client (`LOOKUP_CLIENT`) that is this many
+ * JSON-RPC batches of LOOKUP_BATCH_SIZE sent together, at most ~11 MB of full batchMint
+ * receipts. One batch at a time left a node that serves each batch slowly while it builds
+ * blocks (anvil under load: 0.8 s per 20 receipts) confirming a block's receipts 5-15 s late.
  */
-export const LOOKUPS_PER_CALL = 20;
+export const LOOKUPS_IN_FLIGHT = LOOKUP_BATCH_SIZE * 4;
 
-/** `lookupOne` for every hash, `LOOKUPS_PER_CALL` per round trip, one round trip at a time. */
+/** `lookupOne` for every hash, `LOOKUPS_IN_FLIGHT` at a time. */
 export async function lookupAll<T>(hashes: readonly Hex[], lookupOne: (hash: Hex) => Promise<Lookup<T>>): Promise<Map<Hex, Lookup<T>>> {
   const found = new Map<Hex, Lookup<T>>();
-  for (let start = 0; start < hashes.length; start += LOOKUPS_PER_CALL) {
-    const chunk = hashes.slice(start, start + LOOKUPS_PER_CALL);
+  for (let start = 0; start < hashes.length; start += LOOKUPS_IN_FLIGHT) {
+    const chunk = hashes.slice(start, start + LOOKUPS_IN_FLIGHT);
     const answers = await Promise.all(chunk.map(lookupOne));
     chunk.forEach((hash, i) => found.set(hash, answers[i]));
   }
   return found;
+}
+
+/** Some of a wallet's unfinished batches, with every attempt of each. */
+export interface LookupGroup {
+  batches: UnfinishedBatch[];
+  attempts: StoredAttempt[];
+}
+
+/**
+ * The batches, in their order, cut into groups of at most LOOKUPS_IN_FLIGHT attempts: one
+ * group's lookups go out together. A batch is never split (it is settled from all of its
+ * attempts' answers at once), so a batch with more attempts than that is a group of its own.
+ */
+export function lookupGroups(batches: readonly UnfinishedBatch[], attempts: readonly StoredAttempt[]): LookupGroup[] {
+  const attemptsOf = new Map<string, StoredAttempt[]>();
+  for (const attempt of attempts) attemptsOf.set(attempt.batchId, [...(attemptsOf.get(attempt.batchId) ?? []), attempt]);
+  const groups: LookupGroup[] = [];
+  let current: LookupGroup = { batches: [], attempts: [] };
+  for (const batch of batches) {
+    const own = attemptsOf.get(batch.batchId) ?? [];
+    if (current.batches.length > 0 && current.attempts.length + own.length > LOOKUPS_IN_FLIGHT) {
+      groups.push(current);
+      current = { batches: [], attempts: [] };
+    }
+    current.batches.push(batch);
+    current.attempts.push(...own);
+  }
+  groups.push(current);
+  return groups;
 }

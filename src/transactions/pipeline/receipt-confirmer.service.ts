@@ -4,13 +4,13 @@ import { type Address, getAddress, type Hex, parseTransaction, type TransactionR
 import { AlertCategory } from '../../alerting/alert.constants';
 import { AlertService } from '../../alerting/alert.service';
 import { ProcessRole } from '../../bootstrap/process-role';
-import { type HavenPublicClient, PUBLIC_CLIENT } from '../../chain/chain.clients';
+import { type HavenPublicClient, LOOKUP_CLIENT } from '../../chain/chain.clients';
 import { describeRevert } from '../../chain/revert-reason';
 import { TransactionRepository } from '../transaction.repository';
 import { AbsenceEvidence } from './absence-evidence';
 import { BackgroundLoop, sleep } from './background-loop';
 import type { BlockLink } from './canonical-chain';
-import { lookupAll, receiptOf, transactionOf } from './chain-lookup';
+import { type Lookup, lookupAll, type LookupGroup, lookupGroups, receiptOf, transactionOf } from './chain-lookup';
 import { FinalityTracker } from './finality.tracker';
 import { findNonceTaker } from './nonce-ownership';
 import type { StoredAttempt, UnfinishedBatch } from './pipeline.records';
@@ -42,7 +42,7 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
   private lastHead?: bigint;
 
   constructor(
-    @Inject(PUBLIC_CLIENT) private readonly client: HavenPublicClient,
+    @Inject(LOOKUP_CLIENT) private readonly client: HavenPublicClient,
     private readonly repository: TransactionRepository,
     private readonly finality: FinalityTracker,
     private readonly alerts: AlertService,
@@ -75,21 +75,46 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
     return 'idle';
   }
 
-  /** Settles what the chain holds of one wallet's batches; returns the batches it looked at. */
+  /**
+   * Settles what the chain holds of one wallet's batches; returns the batches it looked at.
+   * Receipts are read a group of batches at a time, and the next group's are on their way
+   * while this group's are recorded: a block's worth of full batchMints is 14 MB of receipts
+   * and ~10,000 rows, and neither the node nor the database waits for the other.
+   */
   private async settleInFlight(sender: Address, head: BlockLink): Promise<string[]> {
     const mined = BigInt(await this.client.getTransactionCount({ address: sender, blockTag: 'latest' }));
     const batches = await this.repository.unfinishedBatches(sender, { belowNonce: mined });
     if (batches.length === 0) return [];
     const attempts = await this.repository.liveAttempts(batches.map((batch) => batch.batchId));
-    const receipts = await lookupAll(
-      attempts.map((attempt) => attempt.hash),
-      (hash) => receiptOf(this.client, hash),
-    );
+    const groups = lookupGroups(batches, attempts);
+    const receiptsOf = (group: LookupGroup) =>
+      lookupAll(
+        group.attempts.map((attempt) => attempt.hash),
+        (hash) => receiptOf(this.client, hash),
+      );
+    const unknown: UnfinishedBatch[] = [];
+    let next = receiptsOf(groups[0]);
+    for (const [index, group] of groups.entries()) {
+      const receipts = await next;
+      // Never rejects (a failed lookup is an answer of its own), so it may wait unobserved.
+      if (index + 1 < groups.length) next = receiptsOf(groups[index + 1]);
+      unknown.push(...(await this.settleGroup(sender, group, receipts, head)));
+    }
+    await this.weighAbsence(sender, unknown, attempts, head);
+    return batches.map((batch) => batch.batchId);
+  }
 
+  /** Settles the batches whose receipts were found; returns those the node says it has no receipt for. */
+  private async settleGroup(
+    sender: Address,
+    group: LookupGroup,
+    receipts: Map<Hex, Lookup<TransactionReceipt>>,
+    head: BlockLink,
+  ): Promise<UnfinishedBatch[]> {
     const successes: Parameters<TransactionRepository['recordSuccess']>[0] = [];
     const unknown: UnfinishedBatch[] = [];
-    for (const batch of batches) {
-      const own = attempts.filter((attempt) => attempt.batchId === batch.batchId);
+    for (const batch of group.batches) {
+      const own = group.attempts.filter((attempt) => attempt.batchId === batch.batchId);
       const lookups = own.map((attempt) => receipts.get(attempt.hash)!);
       const foundAt = lookups.findIndex((lookup) => lookup.state === 'found');
       if (foundAt >= 0) {
@@ -111,8 +136,7 @@ export class ReceiptConfirmer implements OnApplicationBootstrap, OnApplicationSh
       // Otherwise a lookup failed: no answer, no change, no evidence either way.
     }
     await this.repository.recordSuccess(successes);
-    await this.weighAbsence(sender, unknown, attempts, head);
-    return batches.map((batch) => batch.batchId);
+    return unknown;
   }
 
   /**
