@@ -23,8 +23,8 @@
  *   start idle, then `queued` mints are stored in one INSERT; time from that commit to the last
  *   `confirmed`. Also printed for the service phases: mints per second of chain time (mints
  *   over the blocks from the first to the last holding one), without the latency at both ends.
- * - `--timeline` prints, per block of the queued phase, when its mints were signed, submitted
- *   and confirmed; `--instance-log=FILE` keeps what the instances printed.
+ * - `--timeline` prints, per block of the batched and queued phases, when its mints were
+ *   stored, signed, submitted and confirmed; `--instance-log=FILE` keeps what the instances printed.
  * - `--profile=DIR` writes a V8 CPU profile of each instance over the measured part of the
  *   batched and queued phases to DIR (bench/support/cpu-profile-on-signal.ts).
  */
@@ -266,10 +266,13 @@ function throughRest(chain: TestChain, batchSize: number): Promise<PhaseResult> 
     const latencies: number[] = [];
     if (batchSize > 1) toggleProfiles(instances);
     const started = performance.now();
+    const startedAt = new Date();
     await (bulk ? postBulk : postSingles)(instances, count, `bench-${batchSize}`, latencies);
     const seconds = await untilConfirmed(database, count, started);
     const { rate } = await onChainRate(database, count);
     if (batchSize > 1) toggleProfiles(instances);
+    if ('timeline' in args && batchSize > 1)
+      for (const line of await blockTimeline(database.url, startedAt, 'the first POST')) console.log(`  ${line}`);
     const summary = summarize(latencies);
     const intake = bulk ? `bulk intake ${BULK_ITEMS}/request` : 'single POSTs';
     return {
@@ -294,7 +297,7 @@ function queueFull(chain: TestChain): Promise<PhaseResult> {
     const seconds = await untilConfirmed(database, QUEUED, stored);
     toggleProfiles(instances);
     const { rate } = await onChainRate(database, QUEUED);
-    if ('timeline' in args) for (const line of await blockTimeline(database.url, storedAt)) console.log(`  ${line}`);
+    if ('timeline' in args) for (const line of await blockTimeline(database.url, storedAt, 'the INSERT')) console.log(`  ${line}`);
     return {
       name: `pipeline, 2 instances, batchMint ≤ ${CONTRACT_MAX_BATCH}, ${QUEUED} pre-stored (INSERT ${fmt((stored - started) / 1000, 2)} s)`,
       mints: QUEUED,

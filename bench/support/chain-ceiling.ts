@@ -125,17 +125,19 @@ export async function blockFill(
 }
 
 /** Per block holding confirmed mints: when (seconds after `since`) its requests were signed, submitted and confirmed. */
-export async function blockTimeline(databaseUrl: string, since: Date): Promise<string[]> {
+export async function blockTimeline(databaseUrl: string, since: Date, sinceWhat: string): Promise<string[]> {
   return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{
       block: string;
       mints: number;
       txs: number;
+      stored: number;
       signed: number;
       submitted: number;
       confirmed: number;
     }>(
       `SELECT t.block_number::text AS block, count(*)::int AS mints, count(DISTINCT t.batch_id)::int AS txs,
+              extract(epoch FROM max(t.created_at) - $1)::float8 AS stored,
               extract(epoch FROM max(a.created_at) - $1)::float8 AS signed,
               extract(epoch FROM max(t.submitted_at) - $1)::float8 AS submitted,
               extract(epoch FROM max(t.confirmed_at) - $1)::float8 AS confirmed
@@ -145,8 +147,8 @@ export async function blockTimeline(databaseUrl: string, since: Date): Promise<s
     );
     return rows.map(
       (row) =>
-        `block ${row.block}: ${row.mints} mints in ${row.txs} transactions; last signed ${row.signed.toFixed(1)} s, ` +
-        `submitted ${row.submitted.toFixed(1)} s, confirmed ${row.confirmed.toFixed(1)} s after the INSERT`,
+        `block ${row.block}: ${row.mints} mints in ${row.txs} transactions; last stored ${row.stored.toFixed(1)} s, ` +
+        `signed ${row.signed.toFixed(1)} s, submitted ${row.submitted.toFixed(1)} s, confirmed ${row.confirmed.toFixed(1)} s after ${sinceWhat}`,
     );
   });
 }
