@@ -26,13 +26,11 @@ export const TRANSACTION_STATUSES: readonly TransactionStatus[] = [
 @Index('ix_transactions_client_id_created_at', ['clientId', 'createdAt'])
 @Index('ix_transactions_status_created_at', ['status', 'createdAt'])
 @Index('ix_transactions_user_id_created_at', ['userId', 'createdAt'])
-// Not unique: a later batchMint puts several requests in one on-chain transaction.
-@Index('ix_transactions_sender_nonce', ['sender', 'nonce'])
 @Index('ix_transactions_batch_id', ['batchId'])
-@Index('ix_transactions_block_number', ['blockNumber'])
 // Claim order; only queued rows (migration PipelineIndexes says why).
 @Index('ix_transactions_queued_created_at_id', ['createdAt', 'id'], { where: `status = 'queued'` })
-// Batch leads only, for the pipeline's polls (same migration).
+// Batch leads only, for the pipeline's polls (same migration); every read by wallet, nonce or
+// block goes through them (migration LeanTransactionIndexes).
 @Index('ix_transactions_live_batches', ['sender', 'nonce'], {
   where: `id = batch_id AND status IN ('signed', 'submitted', 'mined', 'reorged')`,
 })

@@ -107,6 +107,25 @@ export const WATCHED_BLOCKS = `SELECT block_number, block_hash, bool_or(mined) A
            AND status IN ('confirmed', 'failed') AND updated_at > now() - make_interval(mins => $2)) watched
   GROUP BY block_number, block_hash ORDER BY block_number`;
 /** $1 lowest block, $2 minutes: whether anything is in flight or still watched. */
+/**
+ * `lockForRetry`'s read: $1 the request, $2 the reorg watch in minutes. The watch of its block
+ * is read from the block's batch leads, the rows the pipeline indexes by block.
+ */
+export const LOCK_FOR_RETRY = `SELECT t.status,
+        CASE WHEN t.block_hash IS NULL THEN 0 ELSE (
+          SELECT greatest(0, ceil(extract(epoch FROM max(
+                   CASE WHEN w.status = 'mined' THEN now() ELSE w.updated_at END + make_interval(mins => $2)) - now())))::int
+            FROM transactions w
+           WHERE w.id = w.batch_id AND w.block_hash IS NOT NULL AND w.block_number = t.block_number AND w.block_hash = t.block_hash)
+        END AS reorg_watch_seconds
+   FROM transactions t WHERE t.id = $1 FOR UPDATE OF t`;
+/** `markReorged`'s update: $1 the stale block's hash, $2 its number. */
+export const MARK_REORGED = `UPDATE transactions SET status = 'reorged', block_number = NULL, block_hash = NULL, confirmations = NULL,
+       gas_used = NULL, effective_gas_price = NULL, confirmed_at = NULL, error_code = NULL, error_message = NULL,
+       reorg_count = reorg_count + 1, updated_at = now()
+ WHERE batch_id IN (SELECT id FROM transactions WHERE id = batch_id AND block_hash IS NOT NULL AND block_number = $2 AND block_hash = $1)
+   AND block_hash = $1 AND status IN ('mined', 'confirmed', 'failed')
+ RETURNING batch_id`;
 export const HAS_WORK = `SELECT EXISTS (SELECT 1 FROM transactions WHERE id = batch_id AND status IN ${LIVE})
     OR EXISTS (SELECT 1 FROM transactions WHERE id = batch_id AND block_hash IS NOT NULL AND block_number >= $1
                  AND status IN ('confirmed', 'failed') AND updated_at > now() - make_interval(mins => $2)) AS any`;
@@ -473,18 +492,12 @@ export class TransactionRepository {
   /**
    * A block left the chain: every batch it held goes back in flight. All their attempts may
    * land again, so all go back to live with their signed bytes, and the requests say
-   * `reorged`. Returns the batches moved.
+   * `reorged`. Returns the batches moved. The block's batches are found by their leads, the
+   * rows the pipeline indexes by block; the block's other rows by their batch.
    */
-  async markReorged(staleBlockHash: Hex): Promise<string[]> {
+  async markReorged(stale: { number: bigint; hash: Hex }): Promise<string[]> {
     return this.transaction(async (manager) => {
-      const [rows] = await manager.query<[Array<{ batch_id: string }>, number]>(
-        `UPDATE transactions SET status = 'reorged', block_number = NULL, block_hash = NULL, confirmations = NULL,
-                gas_used = NULL, effective_gas_price = NULL, confirmed_at = NULL, error_code = NULL, error_message = NULL,
-                reorg_count = reorg_count + 1, updated_at = now()
-          WHERE block_hash = $1 AND status IN ('mined', 'confirmed', 'failed')
-          RETURNING batch_id`,
-        [staleBlockHash],
-      );
+      const [rows] = await manager.query<[Array<{ batch_id: string }>, number]>(MARK_REORGED, [stale.hash, stale.number.toString()]);
       const batchIds = [...new Set(rows.map((row) => row.batch_id))];
       await manager.query(
         `UPDATE transaction_attempts a SET status = 'submitted'
@@ -701,15 +714,7 @@ export class TransactionRepository {
     id: string,
     watchMinutes: number,
   ): Promise<{ status: TransactionStatus; reorgWatchSeconds: number } | null> {
-    const rows: Array<{ status: TransactionStatus; reorg_watch_seconds: number }> = await manager.query(
-      `SELECT t.status,
-              CASE WHEN t.block_hash IS NULL THEN 0 ELSE (
-                SELECT greatest(0, ceil(extract(epoch FROM max(
-                         CASE WHEN w.status = 'mined' THEN now() ELSE w.updated_at END + make_interval(mins => $2)) - now())))::int
-                  FROM transactions w WHERE w.block_number = t.block_number AND w.block_hash = t.block_hash) END AS reorg_watch_seconds
-         FROM transactions t WHERE t.id = $1 FOR UPDATE OF t`,
-      [id, watchMinutes],
-    );
+    const rows: Array<{ status: TransactionStatus; reorg_watch_seconds: number }> = await manager.query(LOCK_FOR_RETRY, [id, watchMinutes]);
     return rows.length === 0 ? null : { status: rows[0].status, reorgWatchSeconds: rows[0].reorg_watch_seconds };
   }
 

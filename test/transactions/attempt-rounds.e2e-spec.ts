@@ -98,7 +98,7 @@ describe('a batch signed again under the same lead after its own cancel took the
     });
 
     // A reorg takes the new send's block: only its own round goes back in flight.
-    expect(await repository.markReorged(block)).toEqual([second.batchId]);
+    expect(await repository.markReorged({ number: 100n, hash: block })).toEqual([second.batchId]);
     expect((await repository.liveAttempts([second.batchId])).map((live) => live.hash)).toEqual([second.sent.hash]);
     expect((await attemptStatuses())[cancel.hash]).toBe('mined');
     expect((await repository.unfinishedBatches(SENDER)).map((batch) => batch.nonce)).toEqual([7n]);

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 
 import {
   CLAIM_PLANNER_SETTINGS,
@@ -6,12 +6,17 @@ import {
   HAS_WORK,
   HELD_NONCES,
   IN_FLIGHT_COUNT,
+  LOCK_FOR_RETRY,
+  MARK_REORGED,
   SENDERS_IN_FLIGHT,
   WATCHED_BLOCKS,
 } from '../../src/transactions/transaction.repository';
 import { createTestDatabase, type TestDatabase, withClient } from '../support/database';
 
 const SENDER = '0x3434343434343434343434343434343434343434';
+const md5Hex = (text: string) => createHash('md5').update(text).digest('hex');
+/** PostgreSQL's `md5(text)::uuid`. */
+const md5Uuid = (text: string) => md5Hex(text).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
 
 /**
  * The pipeline's queries run every step and every poll, on a table that holds every request
@@ -90,6 +95,30 @@ describe('the pipeline’s queries, on 100,000 requests in batches of 100', () =
       for (const poll of ['sendersInFlight', 'inFlightCount', 'heldNonces'] as const)
         expect(polls[poll]).toContain('"Index Name":"ix_transactions_live_batches"');
       expect(polls.watchedBlocks).toContain('"Index Name":"ix_transactions_settled_batches"');
+    }));
+
+  it('finds a block’s transactions through its batch leads, never a scan of the settled rows', () =>
+    withStaleAndFreshStatistics(async () => {
+      // Block 7 holds requests 7,001-8,000: batches led by requests 7,001, 7,101, ...
+      const block = { number: '7', hash: '0x' + md5Hex('b7') + md5Hex('c7') };
+      const reads = {
+        markReorged: await plan(MARK_REORGED, [block.hash, block.number]),
+        lockForRetry: await plan(LOCK_FOR_RETRY, [md5Uuid('r7050'), 10]),
+      };
+      for (const [read, text] of Object.entries(reads)) {
+        expect({ read, seqScan: text.includes('"Node Type":"Seq Scan"') }).toEqual({ read, seqScan: false });
+        expect({ read, leads: text.includes('"Index Name":"ix_transactions_settled_batches"') }).toEqual({ read, leads: true });
+      }
+      const reorged = await withClient(database.url, async (client) => {
+        await client.query('BEGIN');
+        try {
+          const { rows } = await client.query<{ batch_id: string }>(MARK_REORGED, [block.hash, block.number]);
+          return { rows: rows.length, batches: new Set(rows.map((row) => row.batch_id)).size };
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      });
+      expect(reorged).toEqual({ rows: 1000, batches: 10 });
     }));
 
   it('leases queued rows in place (HOT), adding no entry to any index', async () => {

@@ -64,7 +64,7 @@ export class FinalityTracker {
         if (block.holdsMined) deepening.push(block.hash);
         continue;
       }
-      const moved = await this.repository.markReorged(block.hash);
+      const moved = await this.repository.markReorged(block);
       if (moved.length > 0) {
         this.logger.warn(
           { block: block.number.toString(), was: block.hash, now: hash, batches: moved },
