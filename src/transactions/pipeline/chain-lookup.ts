@@ -26,10 +26,11 @@ export const transactionOf = (client: HavenPublicClient, hash: Hex): Promise<Loo
   lookup(() => client.getTransaction({ hash }), TransactionNotFoundError);
 
 /**
- * Lookups in flight at once: on the lookup client (`LOOKUP_CLIENT`) that is this many
- * JSON-RPC batches of LOOKUP_BATCH_SIZE sent together, at most ~11 MB of full batchMint
- * receipts. One batch at a time left a node that serves each batch slowly while it builds
- * blocks (anvil under load: 0.8 s per 20 receipts) confirming a block's receipts 5-15 s late.
+ * Lookups in flight at once: on the lookup client (`LOOKUP_CLIENT`) that is four JSON-RPC
+ * batches of LOOKUP_BATCH_SIZE sent together, at most ~11 MB of full batchMint receipts (the
+ * confirmer holds two such groups at most: one being recorded, the next on its way). One
+ * batch at a time left a node that serves each batch slowly while it builds blocks (anvil
+ * under load: ~0.8 s per 20 receipts) confirming blocks in bursts, up to 11 s late.
  */
 export const LOOKUPS_IN_FLIGHT = LOOKUP_BATCH_SIZE * 4;
 
