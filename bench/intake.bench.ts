@@ -5,14 +5,16 @@
  *
  *   node -r @swc-node/register bench/intake.bench.ts [--connections=64] [--bulk-connections=8]
  *        [--rounds=3] [--duration=8] [--warmup=2] [--open-duration=10] [--load-processes=1]
- *        [--log-level=warn] [--profile=DIR] [--skip-bulk] [--bulk-only] [--open-rate=N]
+ *        [--log-level=warn] [--profile=DIR] [--skip-bulk] [--bulk-only] [--open-rate=N] [--compiled]
  *
  * Method
  * - One PostgreSQL database cloned from the migrated template (dropped at the end), one Redis
  *   prefix (deleted at the end), an idle anvil the instance's configuration points at: all
  *   on loopback.
- * - Ours: one service process (`npm start`'s command) with PROCESS_ROLE=api, so it only takes
- *   requests and no pipeline work competes; DATABASE_POOL_SIZE=10; client rate limit raised.
+ * - Ours: one service process (`npm start`'s command; with `--compiled`, the build the image
+ *   runs, `node dist/src/main.js`, without swc's compiler in the process) with PROCESS_ROLE=api,
+ *   so it only takes requests and no pipeline work competes; DATABASE_POOL_SIZE=10; client rate
+ *   limit raised.
  * - Baseline: `bench/support/bare-intake-server.ts` in its own process: `node:http`, a `pg`
  *   Pool of the same size, JSON.parse, one INSERT (a multi-row `unnest` INSERT for a batch)
  *   of the columns our intake writes, 202 with the new id.
@@ -37,11 +39,11 @@ import { resolve } from 'node:path';
 
 import Redis from 'ioredis';
 
+import { compileService, startSoakInstance } from '../test/soak/instance';
 import { startTestChain } from '../test/support/chain';
 import { TEST_API_KEY, TEST_REDIS_URL } from '../test/support/config';
 import { createTestDatabase } from '../test/support/database';
 import globalSetup from '../test/support/global-setup';
-import { startInstance } from '../test/support/service-instances';
 import { startBareIntakeServer } from './support/bare-intake-server';
 import { profileOnSignalOptions } from './support/cpu-profile-on-signal';
 import { medianRps, ms, openLoopTable, perSecond, type Sides, sidesTable, targetLines } from './support/intake-report';
@@ -218,7 +220,14 @@ async function main(): Promise<void> {
     // --cpu-prof is refused in NODE_OPTIONS: a preload starts and stops the profiler on SIGUSR2.
     Object.assign(extra, { NODE_OPTIONS: profileOnSignalOptions(), CPU_PROFILE_DIR: PROFILE_DIR });
   }
-  const instance = await startInstance({ databaseUrl: database.url, chain, redisKeyPrefix }, extra);
+  const build = args.compiled === undefined ? undefined : compileService();
+  const instance = await startSoakInstance({ databaseUrl: database.url, chain, redisKeyPrefix }, extra, build).catch((error: unknown) => {
+    build?.remove();
+    throw error;
+  });
+  console.log(
+    `ours: ${build === undefined ? "npm start's command (swc compiles in the process)" : 'compiled build, node dist/src/main.js'}\n`,
+  );
   const bare = await startBareIntakeServer({ databaseUrl: database.url, poolSize: POOL_SIZE, chainId: chain.chainId });
   const floor =
     args.floor === undefined
@@ -235,6 +244,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await Promise.all([instance.stop(), bare.stop(), floor?.stop()]);
+    build?.remove();
     await chain.stop();
     await database.drop();
     const keys = await redis.keys(`${redisKeyPrefix}*`);
