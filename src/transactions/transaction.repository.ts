@@ -106,7 +106,6 @@ export const WATCHED_BLOCKS = `SELECT block_number, block_hash, bool_or(mined) A
          WHERE id = batch_id AND block_hash IS NOT NULL AND block_number >= $1
            AND status IN ('confirmed', 'failed') AND updated_at > now() - make_interval(mins => $2)) watched
   GROUP BY block_number, block_hash ORDER BY block_number`;
-/** $1 lowest block, $2 minutes: whether anything is in flight or still watched. */
 /**
  * `lockForRetry`'s read: $1 the request, $2 the reorg watch in minutes. The watch of its block
  * is read from the block's batch leads, the rows the pipeline indexes by block.
@@ -126,6 +125,7 @@ export const MARK_REORGED = `UPDATE transactions SET status = 'reorged', block_n
  WHERE batch_id IN (SELECT id FROM transactions WHERE id = batch_id AND block_hash IS NOT NULL AND block_number = $2 AND block_hash = $1)
    AND block_hash = $1 AND status IN ('mined', 'confirmed', 'failed')
  RETURNING batch_id`;
+/** $1 lowest block, $2 minutes: whether anything is in flight or still watched. */
 export const HAS_WORK = `SELECT EXISTS (SELECT 1 FROM transactions WHERE id = batch_id AND status IN ${LIVE})
     OR EXISTS (SELECT 1 FROM transactions WHERE id = batch_id AND block_hash IS NOT NULL AND block_number >= $1
                  AND status IN ('confirmed', 'failed') AND updated_at > now() - make_interval(mins => $2)) AS any`;
