@@ -58,7 +58,11 @@ export interface LookupGroup {
  */
 export function lookupGroups(batches: readonly UnfinishedBatch[], attempts: readonly StoredAttempt[]): LookupGroup[] {
   const attemptsOf = new Map<string, StoredAttempt[]>();
-  for (const attempt of attempts) attemptsOf.set(attempt.batchId, [...(attemptsOf.get(attempt.batchId) ?? []), attempt]);
+  for (const attempt of attempts) {
+    const own = attemptsOf.get(attempt.batchId);
+    if (own === undefined) attemptsOf.set(attempt.batchId, [attempt]);
+    else own.push(attempt);
+  }
   const groups: LookupGroup[] = [];
   let current: LookupGroup = { batches: [], attempts: [] };
   for (const batch of batches) {
