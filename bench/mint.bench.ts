@@ -4,7 +4,7 @@
  *
  *   node -r @swc-node/register bench/mint.bench.ts [--count=4000] [--concurrency=100] [--block-time=2]
  *     [--gas-limit=300000000] [--batched-count=100000] [--queued=100000] [--bare-in-flight=256]
- *     [--phases=bare,unbatched,batched,queued] [--profile=DIR] [--timeline] [--instance-log=FILE]
+ *     [--phases=bare,unbatched,batched,queued] [--profile=DIR] [--timeline] [--instance-log=FILE] [--compiled]
  *
  * Method
  * - One anvil (`--block-time 2 --gas-limit <Base's>`) with HAVEN deployed, one PostgreSQL
@@ -14,7 +14,8 @@
  * - bare: a bare viem script (default http transport) with the hot wallet's key assigns nonces
  *   itself and sends `count` `mint` calls with `writeContract`, at most `bare-in-flight` at once
  *   (viem estimates gas and fees per call). Time: first send to the mined nonce count covering the last.
- * - unbatched / batched: two service processes (`npm start`'s command) sharing database, Redis
+ * - unbatched / batched: two service processes (`npm start`'s command; with `--compiled`, the
+ *   build the image runs, `node dist/src/main.js`, compiled once before the first phase) sharing database, Redis
  *   and chain, BATCH_MINT_MAX_SIZE=1 then 100. unbatched: a client keeps `concurrency` single
  *   POSTs in flight. batched: `batched-count` mints through bulk intake (POST
  *   /api/v1/token/mint/batch, 1,000 items each, 4 in flight) when the service has it, else
@@ -37,6 +38,7 @@ import { privateKeyToAccount } from 'viem/accounts';
 
 import { chainFromId } from '../src/chain/chain.definition';
 import { havenAbi } from '../src/chain/haven.abi';
+import { type CompiledBuild, compileService, startSoakInstance } from '../test/soak/instance';
 import { startTestChain, type TestChain } from '../test/support/chain';
 import { TEST_API_KEY, TEST_CLIENT } from '../test/support/config';
 import { createTestDatabase, type TestDatabase } from '../test/support/database';
@@ -76,6 +78,8 @@ const BARE_IN_FLIGHT = Number(args['bare-in-flight'] ?? 256);
 const PHASES = (args.phases ?? 'bare,unbatched,batched,queued').split(',');
 const PROFILE_DIR = args.profile;
 const INSTANCE_LOG = args['instance-log'];
+/** `--compiled`: the instances run the build the image runs; set once in main(). */
+let build: CompiledBuild | undefined;
 const BULK_ITEMS = 1_000;
 const BULK_IN_FLIGHT = 4;
 
@@ -150,7 +154,8 @@ async function withInstances<T>(
   const extra: Record<string, string> = { BATCH_MINT_MAX_SIZE: String(batchSize), LOG_LEVEL: 'error' };
   if (PROFILE_DIR !== undefined && batchSize > 1)
     Object.assign(extra, { NODE_OPTIONS: profileOnSignalOptions(), CPU_PROFILE_DIR: PROFILE_DIR });
-  const instances = await Promise.all([startInstance(shared, extra), startInstance(shared, extra)]);
+  const start = () => (build === undefined ? startInstance(shared, extra) : startSoakInstance(shared, extra, build));
+  const instances = await Promise.all([start(), start()]);
   try {
     return await work(instances, database);
   } finally {
@@ -359,6 +364,10 @@ async function main(): Promise<void> {
   );
   console.log(`load: ${fmt(COUNT)} mints for bare/unbatched, ${fmt(BATCHED_COUNT)} batched (bulk intake), ${fmt(QUEUED)} pre-stored\n`);
   await globalSetup();
+  build = 'compiled' in args ? compileService() : undefined;
+  console.log(
+    `instances: ${build === undefined ? "npm start's command (swc compiles in the process)" : 'compiled build, node dist/src/main.js'}\n`,
+  );
   const chain = await startTestChain({ blockTime: BLOCK_TIME, gasLimit: GAS_LIMIT });
   try {
     const gasPerBatch = await calibrateBatchGas(chain);
@@ -380,6 +389,7 @@ async function main(): Promise<void> {
     printSummary(results, ceiling);
   } finally {
     await chain.stop();
+    build?.remove();
   }
 }
 
