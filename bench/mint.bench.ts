@@ -4,7 +4,8 @@
  *
  *   node -r @swc-node/register bench/mint.bench.ts [--count=4000] [--concurrency=100] [--block-time=2]
  *     [--gas-limit=300000000] [--batched-count=100000] [--queued=100000] [--bare-in-flight=256]
- *     [--phases=bare,unbatched,batched,queued] [--profile=DIR] [--timeline] [--instance-log=FILE] [--compiled]
+ *     [--phases=bare,unbatched,batched,queued] [--profile=DIR] [--timeline] [--instance-log=FILE] [--log-level=error]
+ *     [--compiled]
  *
  * Method
  * - One anvil (`--block-time 2 --gas-limit <Base's>`) with HAVEN deployed, one PostgreSQL
@@ -25,7 +26,8 @@
  *   `confirmed`. Also printed for the service phases: mints per second of chain time (mints
  *   over the blocks from the first to the last holding one), without the latency at both ends.
  * - `--timeline` prints, per block of the batched and queued phases, when its mints were
- *   stored, signed, submitted and confirmed; `--instance-log=FILE` keeps what the instances printed.
+ *   stored, signed, submitted and confirmed; `--instance-log=FILE` keeps what the instances printed
+ *   (at `--log-level`, `error` by default: `warn` adds every send the node refused or left unanswered).
  * - `--profile=DIR` writes a V8 CPU profile of each instance over the measured part of the
  *   batched and queued phases to DIR (bench/support/cpu-profile-on-signal.ts).
  */
@@ -151,7 +153,7 @@ async function withInstances<T>(
 ): Promise<T> {
   const database = await createTestDatabase();
   const shared = { databaseUrl: database.url, chain, redisKeyPrefix: `haven-bench:${randomUUID()}:` };
-  const extra: Record<string, string> = { BATCH_MINT_MAX_SIZE: String(batchSize), LOG_LEVEL: 'error' };
+  const extra: Record<string, string> = { BATCH_MINT_MAX_SIZE: String(batchSize), LOG_LEVEL: args['log-level'] ?? 'error' };
   if (PROFILE_DIR !== undefined && batchSize > 1)
     Object.assign(extra, { NODE_OPTIONS: profileOnSignalOptions(), CPU_PROFILE_DIR: PROFILE_DIR });
   const start = () => (build === undefined ? startInstance(shared, extra) : startSoakInstance(shared, extra, build));
