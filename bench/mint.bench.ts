@@ -279,7 +279,7 @@ function throughRest(chain: TestChain, batchSize: number): Promise<PhaseResult> 
     const { rate } = await onChainRate(database, count);
     if (batchSize > 1) toggleProfiles(instances);
     if ('timeline' in args && batchSize > 1)
-      for (const line of await blockTimeline(database.url, startedAt, 'the first POST')) console.log(`  ${line}`);
+      for (const line of await blockTimeline(chain, database.url, startedAt, 'the first POST')) console.log(`  ${line}`);
     const summary = summarize(latencies);
     const intake = bulk ? `bulk intake ${BULK_ITEMS}/request` : 'single POSTs';
     return {
@@ -304,7 +304,7 @@ function queueFull(chain: TestChain): Promise<PhaseResult> {
     const seconds = await untilConfirmed(database, QUEUED, stored);
     toggleProfiles(instances);
     const { rate } = await onChainRate(database, QUEUED);
-    if ('timeline' in args) for (const line of await blockTimeline(database.url, storedAt, 'the INSERT')) console.log(`  ${line}`);
+    if ('timeline' in args) for (const line of await blockTimeline(chain, database.url, storedAt, 'the INSERT')) console.log(`  ${line}`);
     return {
       name: `pipeline, 2 instances, batchMint ≤ ${CONTRACT_MAX_BATCH}, ${QUEUED} pre-stored (INSERT ${fmt((stored - started) / 1000, 2)} s)`,
       mints: QUEUED,

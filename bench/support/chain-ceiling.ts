@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Address } from 'viem';
-import { parseUnits } from 'viem';
+import { formatGwei, parseUnits } from 'viem';
 
 import { havenAbi } from '../../src/chain/haven.abi';
 import type { TestChain } from '../../test/support/chain';
@@ -124,9 +124,14 @@ export async function blockFill(
   });
 }
 
-/** Per block holding confirmed mints: when (seconds after `since`) its requests were signed, submitted and confirmed. */
-export async function blockTimeline(databaseUrl: string, since: Date, sinceWhat: string): Promise<string[]> {
-  return withClient(databaseUrl, async (client) => {
+/**
+ * Per block from the first to the last holding confirmed mints: when (seconds after `since`)
+ * its requests were stored, signed, submitted and confirmed; its base fee and the lowest fee
+ * cap among our transactions in it. Blocks between that hold none of ours are listed too, with
+ * their base fee: a run of them while sends wait is what underpriced sends look like.
+ */
+export async function blockTimeline(chain: TestChain, databaseUrl: string, since: Date, sinceWhat: string): Promise<string[]> {
+  const rows = await withClient(databaseUrl, async (client) => {
     const { rows } = await client.query<{
       block: string;
       mints: number;
@@ -135,20 +140,35 @@ export async function blockTimeline(databaseUrl: string, since: Date, sinceWhat:
       signed: number;
       submitted: number;
       confirmed: number;
+      lowestMaxFee: string;
     }>(
       `SELECT t.block_number::text AS block, count(*)::int AS mints, count(DISTINCT t.batch_id)::int AS txs,
               extract(epoch FROM max(t.created_at) - $1)::float8 AS stored,
               extract(epoch FROM max(a.created_at) - $1)::float8 AS signed,
               extract(epoch FROM max(t.submitted_at) - $1)::float8 AS submitted,
-              extract(epoch FROM max(t.confirmed_at) - $1)::float8 AS confirmed
+              extract(epoch FROM max(t.confirmed_at) - $1)::float8 AS confirmed,
+              min(a.max_fee_per_gas)::text AS "lowestMaxFee"
          FROM transactions t JOIN transaction_attempts a ON a.transaction_id = t.batch_id AND a.tx_hash = t.tx_hash
         WHERE t.status = 'confirmed' GROUP BY t.block_number ORDER BY t.block_number`,
       [since],
     );
-    return rows.map(
-      (row) =>
-        `block ${row.block}: ${row.mints} mints in ${row.txs} transactions; last stored ${row.stored.toFixed(1)} s, ` +
-        `signed ${row.signed.toFixed(1)} s, submitted ${row.submitted.toFixed(1)} s, confirmed ${row.confirmed.toFixed(1)} s after ${sinceWhat}`,
-    );
+    return rows;
   });
+  if (rows.length === 0) return [];
+  const ours = new Map(rows.map((row) => [BigInt(row.block), row]));
+  const gwei = (wei: bigint | string) => `${formatGwei(BigInt(wei))} gwei`;
+  const lines: string[] = [];
+  for (let number = BigInt(rows[0].block); number <= BigInt(rows[rows.length - 1].block); number++) {
+    const { baseFeePerGas } = await chain.publicClient.getBlock({ blockNumber: number });
+    const row = ours.get(number);
+    const fees = `base fee ${gwei(baseFeePerGas ?? 0n)}`;
+    lines.push(
+      row === undefined
+        ? `block ${number}: none of ours; ${fees}`
+        : `block ${number}: ${row.mints} mints in ${row.txs} transactions; last stored ${row.stored.toFixed(1)} s, ` +
+            `signed ${row.signed.toFixed(1)} s, submitted ${row.submitted.toFixed(1)} s, confirmed ${row.confirmed.toFixed(1)} s ` +
+            `after ${sinceWhat}; ${fees}, lowest fee cap ${gwei(row.lowestMaxFee)}`,
+    );
+  }
+  return lines;
 }
