@@ -26,7 +26,10 @@ module.exports = {
       },
     ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|@nestjs-modules)/)'],
+  // content-disposition too: @fastify/static, which serves the API docs' assets, bundles an ES-module-only one.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@nestjs|@nestjs-modules|content-disposition)/|@fastify/static/node_modules/content-disposition/)',
+  ],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],

@@ -133,7 +133,7 @@ async function bulkAvailable(ours: Target): Promise<boolean> {
 }
 
 /**
- * `--floor`: a minimal NestJS + Express app (the mint route's DTO through a ValidationPipe, the same
+ * `--floor`: a minimal NestJS + Fastify app (the mint route's DTO through a ValidationPipe, the same
  * INSERT, nothing else), closed loop like the single phase, so the run shows how much of the
  * distance to the baseline is the framework's and how much is the product's request path.
  */
@@ -149,7 +149,7 @@ async function frameworkFloor(floor: Target, baselineRps: number, oursRps: numbe
   const latency = summarize(rounds.flatMap((round) => Array.from(round.latenciesMs)));
   return (
     `framework floor, single intake, closed loop, ${CONNECTIONS} connections (run after the rounds above, not alternated):\n` +
-    `  NestJS + Express, the mint route's DTO through the ValidationPipe, the same INSERT, nothing else: ${perSecond(rps)} req/s = ${fmt((100 * rps) / baselineRps, 1)}% of the baseline ` +
+    `  NestJS + Fastify, the mint route's DTO through the ValidationPipe, the same INSERT, nothing else: ${perSecond(rps)} req/s = ${fmt((100 * rps) / baselineRps, 1)}% of the baseline ` +
     `(p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms); ours = ${fmt((100 * oursRps) / rps, 1)}% of the floor`
   );
 }

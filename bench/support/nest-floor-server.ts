@@ -1,5 +1,5 @@
 /**
- * bench:intake's framework floor (`--floor`): the least a NestJS + Express service does per
+ * bench:intake's framework floor (`--floor`): the least a NestJS + Fastify service does per
  * request before any of this product's own work. One controller with the single mint route's
  * DTO (`MintRequestDto`) through the same ValidationPipe, the bare server's `INSERT`, 202 with
  * the new id; no middleware, no logger, no guard, no rate limit, no TypeORM. Run as its own
@@ -15,6 +15,7 @@ import type { AddressInfo } from 'node:net';
 
 import { Body, Controller, Headers, HttpCode, Module, Post, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 
 import { MintRequestDto } from '../../src/token/dto/token-request.dto';
@@ -50,7 +51,7 @@ class FloorModule {}
 
 async function serve(): Promise<void> {
   pool = new Pool({ connectionString: process.env.DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE) });
-  const app = await NestFactory.create(FloorModule, { logger: false });
+  const app = await NestFactory.create(FloorModule, new FastifyAdapter(), { logger: false });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   await app.listen(0, '127.0.0.1');
   process.send!({ port: ((app.getHttpServer() as Server).address() as AddressInfo).port });

@@ -1,8 +1,10 @@
+import type { ServerResponse } from 'node:http';
+
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 
 import { presentedAdminKey } from '../auth/admin-key';
 import { ApiKeyMatcher } from '../auth/api-key.matcher';
+import type { MiddlewareRequest } from '../common/http-request';
 import { WalletAuditService } from '../custody/audit/wallet-audit.service';
 import { SecurityEventRecorder } from '../security/security-event.recorder';
 import { adminActorOf } from './admin-actor';
@@ -26,7 +28,7 @@ export class AdminAccessLogMiddleware implements NestMiddleware {
     private readonly securityEvents: SecurityEventRecorder,
   ) {}
 
-  use(request: Request, response: Response, next: NextFunction): void {
+  use(request: MiddlewareRequest, response: ServerResponse, next: () => void): void {
     const started = process.hrtime.bigint();
     const entry = {
       method: request.method,

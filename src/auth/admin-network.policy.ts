@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfigService } from '../config/app-config.service';
 
 /**
- * `ADMIN_ALLOWED_IPS`: the addresses admin routes answer. The caller's address is Express's
+ * `ADMIN_ALLOWED_IPS`: the addresses admin routes answer. The caller's address is Fastify's
  * `request.ip`, which believes `X-Forwarded-For` only from proxies `TRUST_PROXY` names, so a
  * client cannot claim an allowed address by sending the header itself. No list: any address.
  */

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 import { ValidationError } from '../errors/app.errors';
 import { findHostileStructure, jsonInputGuard, MAX_INPUT_DEPTH } from './json-input-guard';
@@ -31,9 +31,9 @@ describe('findHostileStructure', () => {
 });
 
 describe('jsonInputGuard', () => {
-  const run = (request: Partial<Request>): unknown => {
+  const run = (request: Partial<FastifyRequest>): unknown => {
     let passed: unknown = 'not called';
-    jsonInputGuard(request as Request, {} as Response, ((error?: unknown) => (passed = error)) as NextFunction);
+    jsonInputGuard(request as FastifyRequest, {} as FastifyReply, ((error?: unknown) => (passed = error)) as HookHandlerDoneFunction);
     return passed;
   };
 
@@ -42,7 +42,7 @@ describe('jsonInputGuard', () => {
   });
 
   it('refuses a prototype key in the query as a validation error naming it', () => {
-    const error = run({ body: undefined, query: JSON.parse('{"__proto__":"x"}') as Request['query'] });
+    const error = run({ body: undefined, query: JSON.parse('{"__proto__":"x"}') as FastifyRequest['query'] });
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).details).toEqual([{ field: 'query.__proto__', problems: ['the key "__proto__" is not accepted'] }]);
   });

@@ -1,4 +1,4 @@
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 
 import { ValidationError } from '../errors/app.errors';
 
@@ -36,10 +36,11 @@ export function findHostileStructure(input: unknown, root: string, maxDepth = MA
 }
 
 /**
- * Mounted right after the body parser: refuses (400 VALIDATION_ERROR) a body or query that
- * nests too deep or carries a prototype key, before any DTO is made from it.
+ * A `preValidation` hook (see `createApp`), so it runs on parsed input: refuses (400
+ * VALIDATION_ERROR) a body or query that nests too deep or carries a prototype key, before
+ * any DTO is made from it.
  */
-export function jsonInputGuard(request: Request, _response: Response, next: NextFunction): void {
+export function jsonInputGuard(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const found = findHostileStructure(request.body, 'body') ?? findHostileStructure(request.query, 'query');
-  next(found === undefined ? undefined : new ValidationError([{ field: found.field, problems: [found.problem] }]));
+  done(found === undefined ? undefined : new ValidationError([{ field: found.field, problems: [found.problem] }]));
 }

@@ -23,21 +23,17 @@ describe('toAppError', () => {
     expect(toAppError(error, request)).toBe(error);
   });
 
-  it('maps body-parser failures to INVALID_JSON and PAYLOAD_TOO_LARGE', () => {
-    expect(toAppError({ type: 'entity.parse.failed', status: 400 }, request).code).toBe(ErrorCode.INVALID_JSON);
-    const tooLarge = toAppError({ type: 'entity.too.large', status: 413, limit: 16384 }, request);
-
-    expect(tooLarge.code).toBe(ErrorCode.PAYLOAD_TOO_LARGE);
-    expect(tooLarge.status).toBe(400);
-    expect(tooLarge.details).toEqual({ limit_bytes: 16384 });
-  });
-
-  it('looks through the HttpException the Express adapter wraps body-parser errors in', () => {
-    const wrapped = new BadRequestException('Unexpected end of JSON input', {
-      cause: Object.assign(new SyntaxError('Unexpected end of JSON input'), { type: 'entity.parse.failed', status: 400 }),
+  it("maps Fastify's body-too-large refusal, wrapped as the adapter passes it on, to PAYLOAD_TOO_LARGE with the route's limit", () => {
+    const tooLarge = Object.assign(new Error('Request body is too large'), {
+      name: 'FastifyError',
+      code: 'FST_ERR_CTP_BODY_TOO_LARGE',
+      statusCode: 413,
     });
+    const error = toAppError(new HttpException(tooLarge.message, 413, { cause: tooLarge }), { ...request, bodyLimit: 16384 });
 
-    expect(toAppError(wrapped, request).code).toBe(ErrorCode.INVALID_JSON);
+    expect(error.code).toBe(ErrorCode.PAYLOAD_TOO_LARGE);
+    expect(error.status).toBe(400);
+    expect(error.details).toEqual({ limit_bytes: 16384 });
   });
 
   it('maps an unknown route to ROUTE_NOT_FOUND without the query string', () => {

@@ -6,7 +6,6 @@ import {
   DependencyUnavailableError,
   InternalError,
   InvalidApiKeyError,
-  InvalidJsonError,
   PayloadTooLargeError,
   RateLimitExceededError,
   RouteNotFoundError,
@@ -15,15 +14,10 @@ import {
 import { isDependencyOutage } from './dependency-outage';
 import { ErrorCode } from './error-codes';
 
-/** Shape of the errors raised by body-parser before any Nest code runs. */
-interface BodyParserError {
-  type: string;
-  status?: number;
-  limit?: number;
-}
+/** The code Fastify gives a body over the route's limit, read before any Nest code runs. */
+const BODY_TOO_LARGE = 'FST_ERR_CTP_BODY_TOO_LARGE';
 
-const isBodyParserError = (value: unknown): value is BodyParserError =>
-  typeof value === 'object' && value !== null && typeof (value as BodyParserError).type === 'string' && 'status' in value;
+const fastifyCodeOf = (value: unknown): unknown => (value instanceof Error ? (value as Error & { code?: unknown }).code : undefined);
 
 /** The 4xx statuses a framework error may carry that have a code of their own. */
 const CLIENT_ERRORS: Partial<Record<number, { code: ErrorCode; userMessage: string }>> = {
@@ -57,17 +51,14 @@ export class HttpClientError extends AppError {
  * Turns anything thrown while serving a request into an `AppError` with a stable code.
  * Unknown errors become `InternalError`; the caller keeps the original for `error_logs`.
  */
-export function toAppError(exception: unknown, request: { method: string; url: string }): AppError {
+export function toAppError(exception: unknown, request: { method: string; url: string; bodyLimit?: number }): AppError {
   if (exception instanceof AppError) return exception;
   // A library may wrap our own error (viem wraps the breaker's refusal): it still means what it says.
   const wrapped = findOpenBreaker(exception);
   if (wrapped) return wrapped;
-  // The Express adapter wraps body-parser's errors in HttpExceptions; the cause says which.
-  const parserError = exception instanceof HttpException ? exception.cause : exception;
-  if (isBodyParserError(parserError)) {
-    if (parserError.type === 'entity.parse.failed') return new InvalidJsonError();
-    if (parserError.type === 'entity.too.large') return new PayloadTooLargeError(parserError.limit ?? 0);
-  }
+  // The Fastify adapter wraps Fastify's own 4xx errors in HttpExceptions; the cause's code says which.
+  const cause = exception instanceof HttpException ? exception.cause : exception;
+  if (fastifyCodeOf(cause) === BODY_TOO_LARGE) return new PayloadTooLargeError(request.bodyLimit ?? 0);
   if (exception instanceof NotFoundException) return new RouteNotFoundError(request.method, request.url.split('?')[0]);
   if (exception instanceof HttpException) {
     switch (exception.getStatus() as HttpStatus) {

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 import { presentedAdminKey } from '../auth/admin-key';
 import { AdminNetworkPolicy } from '../auth/admin-network.policy';
 import { ApiKeyMatcher } from '../auth/api-key.matcher';
+import { headerOf } from '../common/http-request';
 import { AppConfigService } from '../config/app-config.service';
 import { bearerTokenOf } from '../metrics/metrics.access';
 
@@ -30,9 +31,9 @@ export class HealthDetailsAccess {
     this.detailsToken = new ApiKeyMatcher(token === undefined || token === '' ? [] : [token]);
   }
 
-  maySeeDetails(request: Request): boolean {
+  maySeeDetails(request: FastifyRequest): boolean {
     const byAdminKey = this.adminKeys.matches(presentedAdminKey(request)) && this.adminNetwork.allows(request.ip);
-    const byToken = this.detailsToken.matches(bearerTokenOf(request.header('authorization')));
+    const byToken = this.detailsToken.matches(bearerTokenOf(headerOf(request.headers, 'authorization')));
     return byAdminKey || byToken;
   }
 }

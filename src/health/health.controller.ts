@@ -9,7 +9,7 @@ import {
   getSchemaPath,
 } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult } from '@nestjs/terminus';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { ADMIN_KEY_SCHEME } from '../auth/api-key.decorators';
 import { BreakerReport } from '../circuit-breaker/breaker-report';
@@ -43,9 +43,12 @@ export class HealthController {
   @ApiExtraModels(HealthStatusDto, HealthDetailsDto, BreakerReport)
   @ApiOkResponse({ description: '`status` is `ok` or `degraded`', schema: STATUS_OR_DETAILS })
   @ApiServiceUnavailableResponse({ description: '`status` is `error`: the database or Redis is unreachable', schema: STATUS_OR_DETAILS })
-  async overall(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<OverallHealth | HealthStatusDto> {
+  async overall(
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) response: FastifyReply,
+  ): Promise<OverallHealth | HealthStatusDto> {
     const report = await this.reports.overall();
-    response.status(report.status === 'error' ? 503 : 200);
+    void response.status(report.status === 'error' ? 503 : 200);
     return this.access.maySeeDetails(request) ? report : { status: report.status };
   }
 
@@ -58,9 +61,9 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({ summary: 'Safe to route traffic here: database and Redis reachable, not shutting down' })
-  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+  async ready(@Res({ passthrough: true }) response: FastifyReply): Promise<HealthCheckResult> {
     const result = await this.reports.readiness();
-    if (result.status !== 'ok') response.status(503);
+    if (result.status !== 'ok') void response.status(503);
     return result;
   }
 }

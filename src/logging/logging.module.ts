@@ -5,7 +5,7 @@ import type { Options as PinoHttpOptions } from 'pino-http';
 
 import { AppConfigService } from '../config/app-config.service';
 import { redactingLogOptions } from './log-redaction';
-import { assignRequestId } from './request-id';
+import { requestIdOf } from './request-id';
 
 /**
  * Paths pino removes from every log line. Headers carry API keys; bodies and error objects
@@ -39,7 +39,8 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
       useFactory: (config: AppConfigService, destination?: DestinationStream) => {
         const options: PinoHttpOptions = {
           level: config.get('logLevel'),
-          genReqId: assignRequestId,
+          // Fastify has named the request already (`genReqId` in `createApp`): the log lines carry that id.
+          genReqId: requestIdOf,
           redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
           // Libraries put secrets in error text (viem: the RPC URL with its provider key).
           ...redactingLogOptions,

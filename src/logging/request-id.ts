@@ -7,23 +7,21 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
- * Takes the caller's `X-Request-Id` or makes one, and echoes it on the response so a client
- * and an operator can talk about the same request. A request keeps the id it was given first.
+ * The caller's `X-Request-Id`, or a new one: Fastify's `genReqId`, so the id is the
+ * request's before any hook, middleware or handler runs. An id already given is kept.
  */
-export function assignRequestId(request: IncomingMessage, response: ServerResponse): string {
+export function requestIdOf(request: IncomingMessage): string {
   if (typeof request.id === 'string') return request.id;
   const incoming = request.headers[REQUEST_ID_HEADER];
   const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
-  const id = candidate !== undefined && ACCEPTABLE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
-  response.setHeader('X-Request-Id', id);
-  return id;
+  return candidate !== undefined && ACCEPTABLE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
 }
 
 /**
- * Gives every request its id before anything can answer it: mounted ahead of the body
- * parser, so even a body that cannot be parsed is answered with the caller's id.
+ * Echoes the request's id on its response, so a client and an operator can talk about the
+ * same request. Set on the Node response, which every answer goes out through: a route's, an
+ * error's, a refusal's before routing.
  */
-export function requestIdMiddleware(request: IncomingMessage, response: ServerResponse, next: () => void): void {
-  request.id = assignRequestId(request, response);
-  next();
+export function echoRequestId(id: string, response: ServerResponse): void {
+  response.setHeader('X-Request-Id', id);
 }

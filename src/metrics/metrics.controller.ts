@@ -1,7 +1,8 @@
 import { Controller, Get, Header, HttpStatus, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
+import { headerOf } from '../common/http-request';
 import { ApiErrorResponse } from '../errors/error-response.dto';
 import { MetricsAccess } from './metrics.access';
 import { MetricsRegistry } from './metrics.registry';
@@ -25,14 +26,14 @@ export class MetricsController {
   })
   @ApiErrorResponse(HttpStatus.UNAUTHORIZED, 'INVALID_API_KEY')
   @ApiErrorResponse(HttpStatus.NOT_FOUND, 'ROUTE_NOT_FOUND')
-  async scrape(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<string> {
+  async scrape(@Req() request: FastifyRequest, @Res({ passthrough: true }) response: FastifyReply): Promise<string> {
     try {
-      this.access.assertMainPortScrape(request.header('authorization'));
+      this.access.assertMainPortScrape(headerOf(request.headers, 'authorization'));
     } catch (refusal) {
-      if (this.access.exposure === 'token') response.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      if (this.access.exposure === 'token') void response.header('WWW-Authenticate', 'Bearer realm="metrics"');
       throw refusal;
     }
-    response.type(this.registry.contentType);
+    void response.type(this.registry.contentType);
     return this.registry.metrics();
   }
 }

@@ -1,8 +1,10 @@
+import type { ServerResponse } from 'node:http';
+
 import { Inject, Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import { ThrottlerStorage } from '@nestjs/throttler';
-import type { NextFunction, Request, Response } from 'express';
 import { Counter } from 'prom-client';
 
+import type { MiddlewareRequest } from '../common/http-request';
 import { AppConfigService } from '../config/app-config.service';
 import { RateLimitExceededError } from '../errors/app.errors';
 import { MetricsRegistry } from '../metrics/metrics.registry';
@@ -44,7 +46,7 @@ export class RateLimitMiddleware implements NestMiddleware {
     for (const limit of RATE_LIMIT_NAMES) this.refusals.inc({ limit }, 0);
   }
 
-  async use(request: Request, response: Response, next: NextFunction): Promise<void> {
+  async use(request: MiddlewareRequest, response: ServerResponse, next: () => void): Promise<void> {
     const route = rateLimitOf(request);
     if (route === null) return next();
     const client = route === 'client' ? this.clients.trackerOf(request) : null;

@@ -3,7 +3,7 @@ import { addressTracker, ClientTracker, type RateLimitedRequest, rateLimitOf } f
 const request = (originalUrl: string, options: { ip?: string; key?: string } = {}): RateLimitedRequest => ({
   originalUrl,
   ip: options.ip ?? '203.0.113.7',
-  header: (name) => (name.toLowerCase() === 'x-api-key' ? options.key : undefined),
+  headers: options.key === undefined ? {} : { 'x-api-key': options.key },
 });
 
 describe('rateLimitOf', () => {

@@ -1,6 +1,9 @@
+import type { IncomingHttpHeaders } from 'node:http';
+
 import { normalizeIp } from '@nestjs/throttler';
 
 import { ApiKeyMatcher } from '../auth/api-key.matcher';
+import { headerOf } from '../common/http-request';
 import type { ClientKey } from '../config/app-config';
 
 /** Every limit counts requests over the same window. */
@@ -19,11 +22,11 @@ const ADMIN_PREFIXES = ['/api/v1/admin'];
 // `/token`: the Python backend's client routes, kept for partner apps that still call them.
 const CLIENT_PREFIXES = ['/api/v1/token', '/api/v1/transactions', '/token'];
 
-/** What the rules read from a request: Express's `Request` satisfies it. */
+/** What the rules read from a request: the Node request Nest middleware gets under Fastify satisfies it. */
 export interface RateLimitedRequest {
   originalUrl: string;
   ip?: string;
-  header(name: string): string | undefined;
+  headers: IncomingHttpHeaders;
 }
 
 const under = (path: string, prefixes: readonly string[]): boolean =>
@@ -32,7 +35,7 @@ const under = (path: string, prefixes: readonly string[]): boolean =>
 /**
  * The limit a request counts against, or `null` for the probes, which are never limited.
  * Judged on the path as sent, before routing (unknown routes count too), read the way
- * Express routes it: case-insensitively, a trailing slash ignored.
+ * the router matches it (`createApp`): case-insensitively, a trailing slash ignored.
  */
 export function rateLimitOf(request: Pick<RateLimitedRequest, 'originalUrl'>): RateLimitName | null {
   const path = request.originalUrl
@@ -45,7 +48,7 @@ export function rateLimitOf(request: Pick<RateLimitedRequest, 'originalUrl'>): R
   return 'anonymous';
 }
 
-/** The caller's address (as Express resolved it under `trust proxy`), an IPv6 caller by its /64. */
+/** The caller's address (as Fastify resolved it under `TRUST_PROXY`), an IPv6 caller by its /64. */
 export function addressTracker(request: RateLimitedRequest): string {
   return `ip:${normalizeIp(request.ip ?? 'unknown')}`;
 }
@@ -66,7 +69,7 @@ export class ClientTracker {
   }
 
   trackerOf(request: RateLimitedRequest): string | null {
-    const index = this.matcher.indexOf(request.header('x-api-key'));
+    const index = this.matcher.indexOf(headerOf(request.headers, 'x-api-key'));
     return index >= 0 ? `client:${this.clients[index]}` : null;
   }
 }

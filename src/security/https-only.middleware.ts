@@ -1,7 +1,9 @@
+import type { ServerResponse } from 'node:http';
+
 import { Injectable, NestMiddleware } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
 
 import { HttpsRequiredError } from '../auth/auth.errors';
+import type { MiddlewareRequest } from '../common/http-request';
 import { AppConfigService } from '../config/app-config.service';
 
 /**
@@ -13,7 +15,7 @@ const PLAIN_HTTP_PATHS = new Set(['/health/live', '/health/ready']);
 /**
  * `ENFORCE_HTTPS`: a request that did not arrive over HTTPS is refused (403 HTTPS_REQUIRED),
  * not redirected, so an API key sent in the clear is not silently accepted. Behind a proxy
- * that terminates TLS, `request.secure` reads `X-Forwarded-Proto`, believed only from the
+ * that terminates TLS, the scheme is read from `X-Forwarded-Proto`, believed only from the
  * proxies `TRUST_PROXY` names.
  */
 @Injectable()
@@ -24,9 +26,9 @@ export class HttpsOnlyMiddleware implements NestMiddleware {
     this.enforced = config.get('http').enforceHttps;
   }
 
-  use(request: Request, _response: Response, next: NextFunction): void {
-    // originalUrl: Nest mounts middleware on a path, and Express strips it from `path`.
-    if (!this.enforced || request.secure || PLAIN_HTTP_PATHS.has(request.originalUrl.split('?')[0])) return next();
+  use(request: MiddlewareRequest, _response: ServerResponse, next: () => void): void {
+    // originalUrl: Nest mounts middleware on a path, and strips it from `url`.
+    if (!this.enforced || request.protocol === 'https' || PLAIN_HTTP_PATHS.has(request.originalUrl.split('?')[0])) return next();
     throw new HttpsRequiredError();
   }
 }

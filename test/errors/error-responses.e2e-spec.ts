@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+
 import {
   Body,
   type CanActivate,
@@ -8,6 +10,7 @@ import {
   ImATeapotException,
   Module,
   NotAcceptableException,
+  Param,
   Post,
   UnsupportedMediaTypeException,
   UseGuards,
@@ -51,6 +54,11 @@ class ProbeController {
   @Post('echo')
   echo(@Body() body: EchoDto): EchoDto {
     return body;
+  }
+
+  @Get('param/:value')
+  param(@Param('value') value: string): { length: number } {
+    return { length: value.length };
   }
 
   @Get('explode')
@@ -160,6 +168,34 @@ describe('error responses', () => {
     expect(response.body).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE', request_id: 'partner-req-latin1' });
   });
 
+  it('answers a compressed body with 415 UNSUPPORTED_MEDIA_TYPE: bodies are read as sent', async () => {
+    const response = await request(testApp.server)
+      .post('/test-only/echo')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .send(gzipSync('{"name": "a", "count": 1}'));
+
+    expect(response.status).toBe(415);
+    expect(response.body.error).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('passes path parameters up to 1,024 characters to the route, and answers the router’s refusals in the error shape', async () => {
+    const long = await request(testApp.server).get(`/test-only/param/${'a'.repeat(1024)}`);
+    const tooLong = await request(testApp.server)
+      .get(`/test-only/param/${'a'.repeat(1025)}`)
+      .set('X-Request-Id', 'partner-req-long');
+    const undecodable = await request(testApp.server).get('/test-only/param/%E2%82').set('X-Request-Id', 'partner-req-bad-url');
+
+    expect([long.status, long.body]).toEqual([200, { length: 1024 }]);
+    expect([tooLong.status, tooLong.body.error, tooLong.body.request_id]).toEqual([414, 'CLIENT_ERROR', 'partner-req-long']);
+    expect([undecodable.status, undecodable.body.error, undecodable.headers['x-request-id']]).toEqual([
+      400,
+      'VALIDATION_ERROR',
+      'partner-req-bad-url',
+    ]);
+    expect(Object.keys(undecodable.body).sort()).toEqual(ERROR_SHAPE_KEYS);
+  });
+
   it('answers unknown routes with ROUTE_NOT_FOUND', async () => {
     const response = await request(testApp.server).get('/api/v1/nowhere');
 
@@ -183,7 +219,7 @@ describe('error responses', () => {
       .send({ name: 'x'.repeat(20_000), count: 1 });
 
     expect(response.status).toBe(400);
-    expect(response.body.error).toBe('PAYLOAD_TOO_LARGE');
+    expect(response.body).toMatchObject({ error: 'PAYLOAD_TOO_LARGE', details: { limit_bytes: 16 * 1024 } });
   });
 
   it('echoes the caller request id, or makes one, in the header and the body', async () => {

@@ -79,7 +79,7 @@ describe('/metrics after real mints on anvil', () => {
     await eventually(async () => {
       text = await scrape();
       exposition = parseExposition(text);
-      expect(valueOf(exposition, 'haven_http_requests_total', { route: 'unmatched', status: '429' })).toBeGreaterThanOrEqual(1);
+      expect(valueOf(exposition, 'haven_http_requests_total', { route: '/api/v1/admin/health/circuit-breakers', status: '429' })).toBe(1);
     });
   }, 90_000);
 
@@ -132,9 +132,10 @@ describe('/metrics after real mints on anvil', () => {
     for (const txId of txIds) expect(text).not.toContain(txId);
   });
 
-  it('counts requests answered before any route was chosen as "unmatched": the 404 and the 429', () => {
+  it('counts a request no route matched as "unmatched", and a refusal before the handler under its route', () => {
     expect(valueOf(exposition, 'haven_http_requests_total', { method: 'GET', route: 'unmatched', status: '404' })).toBe(1);
-    expect(valueOf(exposition, 'haven_http_requests_total', { method: 'GET', route: 'unmatched', status: '429' })).toBe(1);
+    const throttled = { method: 'GET', route: '/api/v1/admin/health/circuit-breakers', status: '429' };
+    expect(valueOf(exposition, 'haven_http_requests_total', throttled)).toBe(1);
     expect(valueOf(exposition, 'haven_rate_limited_total', { limit: 'admin' })).toBe(1);
   });
 

@@ -55,11 +55,14 @@ export async function startTestApp(
 
 /**
  * `createApp` for a test that builds its own configuration, with the same log capture as
- * startTestApp; initialised (background loops running), not listening.
+ * startTestApp; initialised (background loops running) and ready to serve, not listening.
  */
 export async function createTestApplication(config: AppConfig): Promise<INestApplication> {
   const capture = logCaptureModule();
   const app = await createApp(capture.verbose ? { ...config, logLevel: 'trace' } : config, capture.module ? [capture.module] : []);
   await app.init();
+  // Fastify serves a request only once its plugins have loaded, which `listen()` would await:
+  // without it, a request made straight on the server (supertest) would never be answered.
+  await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();
   return app;
 }

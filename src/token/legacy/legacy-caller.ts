@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 
 import type { ClientCaller } from '../../auth/calling-client';
+import { pathOf } from '../../common/http-request';
 import type { AuditActor } from '../../custody/audit/wallet-audit.service';
 
 /** The calling client, and the request id the custody audit trail records with it. */
@@ -10,10 +11,9 @@ export interface LegacyCaller extends ClientCaller {
 }
 
 export const LegacyCallingClient = createParamDecorator((_data: unknown, context: ExecutionContext): LegacyCaller => {
-  const request = context.switchToHttp().getRequest<Request>();
+  const request = context.switchToHttp().getRequest<FastifyRequest>();
   if (request.client === undefined) throw new Error('LegacyCallingClient used on a route without a client key guard');
-  const requestId = typeof request.id === 'string' || typeof request.id === 'number' ? String(request.id) : null;
-  return { client: request.client, sourceIp: request.ip, path: request.path, requestId };
+  return { client: request.client, sourceIp: request.ip, path: pathOf(request.url), requestId: request.id };
 });
 
 /** How custody's audit trail names a client's call. */

@@ -1,16 +1,15 @@
 import { createParamDecorator, type ExecutionContext, type Type } from '@nestjs/common';
 import type { ValidationError as ClassValidationError } from 'class-validator';
 import { validateSync } from 'class-validator';
-import { parse as parseContentType } from 'content-type';
-import type { Request } from 'express';
-import { decode } from 'iconv-lite';
+import type { FastifyRequest } from 'fastify';
 import { parse as parseLosslessJson } from 'lossless-json';
 
+import { charsetOf, decodeBody } from '../../common/json-body.parser';
 import { findHostileStructure } from '../../common/json-input-guard';
 import { InvalidJsonError, ValidationError } from '../../errors/app.errors';
 
 /** What Nest's `rawBody: true` leaves on a request whose body the JSON parser read. */
-type RequestWithRawBody = Request & { rawBody?: Buffer };
+type RequestWithRawBody = FastifyRequest & { rawBody?: Buffer };
 
 /**
  * The request's JSON body read again from its bytes, with every number kept as a
@@ -19,7 +18,7 @@ type RequestWithRawBody = Request & { rawBody?: Buffer };
  *
  * The bytes are the ones the JSON parser accepted (it has already refused malformed,
  * oversize and wrongly encoded bodies, and `jsonInputGuard` deep or prototype-keyed ones), and
- * are decoded as it decoded them: iconv-lite with the request's charset. So the two parses see
+ * are decoded as it decoded them (`decodeBody`, with the request's charset). So the two parses see
  * the same text; only numbers differ, and only in keeping their digits.
  */
 export function readLosslessBody<T extends object>(request: RequestWithRawBody, type: Type<T>): T {
@@ -42,9 +41,7 @@ export const LosslessJsonBody = createParamDecorator((type: Type<object>, contex
 function losslessJson(request: RequestWithRawBody): unknown {
   // No JSON content type: the parser did not run, and there is no JSON body.
   if (request.rawBody === undefined) return undefined;
-  const header = request.headers['content-type'];
-  const charset = (header === undefined ? undefined : parseContentType(header).parameters.charset?.toLowerCase()) ?? 'utf-8';
-  const text = decode(request.rawBody, charset);
+  const text = decodeBody(request.rawBody, charsetOf(request.headers['content-type']));
   // As the JSON parser: an empty body is an empty object.
   if (text.length === 0) return {};
   try {
