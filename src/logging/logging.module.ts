@@ -41,6 +41,13 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
           level: config.get('logLevel'),
           // Fastify has named the request already (`genReqId` in `createApp`): the log lines carry that id.
           genReqId: requestIdOf,
+          // Lines written while serving a request carry its id (`reqId`), not the whole request:
+          // binding the request serialises and redacts it on every request, logged or not. The
+          // line written when the request completes still names it in full.
+          quietReqLogger: true,
+          quietResLogger: true,
+          customSuccessObject: (request, _response, value: object) => ({ ...value, req: request }),
+          customErrorObject: (request, _response, _error, value: object) => ({ ...value, req: request }),
           redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
           // Libraries put secrets in error text (viem: the RPC URL with its provider key).
           ...redactingLogOptions,
