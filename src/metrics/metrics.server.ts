@@ -12,7 +12,7 @@ import { MetricsRegistry } from './metrics.registry';
 const REQUEST_TIMEOUT_MS = 10_000;
 
 /**
- * `/metrics` on `METRICS_PORT`: a plain node HTTP server, no Express, no middleware, that
+ * `/metrics` on `METRICS_PORT`: a plain node HTTP server, no framework, no middleware, that
  * answers GET /metrics and 404 to anything else. It binds to the same address as the API
  * (once that listens) and stops with the application. With `METRICS_TOKEN` set too, the
  * token is required here as well.

@@ -6,7 +6,7 @@ import { TEST_API_KEY } from '../support/config';
 const APP_ORIGIN = 'https://app.haven.com';
 const ADMIN_ORIGIN = 'https://admin.haven.com';
 
-/** HTTPS only (behind a TLS-terminating proxy), helmet's headers, and CORS for exactly the configured origins. */
+/** HTTPS only (behind a TLS-terminating proxy), security headers (helmet's set), and CORS for exactly the configured origins. */
 describe('transport: ENFORCE_HTTPS, security headers, CORS', () => {
   let testApp: TestApp;
 
@@ -42,7 +42,7 @@ describe('transport: ENFORCE_HTTPS, security headers, CORS', () => {
     expect((await request(testApp.server).get('/health/ready')).status).toBe(200);
   });
 
-  it('sends helmet’s headers on every answer, errors included, and no X-Powered-By', async () => {
+  it('sends the security headers (helmet’s set) on every answer, errors included, and no X-Powered-By', async () => {
     for (const response of [await overHttps('/health'), await overHttps('/api/v1/transactions'), await overHttps('/nowhere')]) {
       expect(response.headers).toEqual(
         expect.objectContaining({
