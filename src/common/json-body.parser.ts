@@ -14,9 +14,9 @@ const OBJECT_OR_ARRAY = /^[ \t\n\r]*[{[]/;
 /**
  * Reads an `application/json` body as the API promises (README, "Errors"): an empty body is
  * an empty object; a compressed body (any `Content-Encoding` but `identity`), or one in a
- * charset other than a Unicode one, is refused with 415 `UNSUPPORTED_MEDIA_TYPE`; anything but an object or an array at the top, or text that is not
- * JSON, with `INVALID_JSON`. Depth and prototype keys are judged after parsing, with the query
- * (`jsonInputGuard`).
+ * charset other than a Unicode one, is refused with 415 `UNSUPPORTED_MEDIA_TYPE`; text that is
+ * not JSON, or JSON with anything but an object or an array at the top, with `INVALID_JSON`.
+ * Depth and prototype keys are judged after parsing, with the query (`jsonInputGuard`).
  */
 export function parseJsonBody(request: FastifyRequest, body: Buffer, done: (error: Error | null, parsed?: unknown) => void): void {
   let parsed: unknown;

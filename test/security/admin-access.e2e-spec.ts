@@ -162,6 +162,29 @@ describe('admin access: keys, address allowlist and proxies', () => {
     });
   });
 
+  describe('behind one trusted hop (TRUST_PROXY=1), allowlist 10.0.0.0/8', () => {
+    let testApp: TestApp;
+
+    beforeAll(async () => {
+      testApp = await startTestApp({ config: withAdminNetwork(['10.0.0.0/8'], 1) });
+    });
+    afterAll(() => testApp.close());
+
+    const circuitBreakers = (forwardedFor: string) =>
+      send(
+        testApp,
+        { method: 'get', path: '/api/v1/admin/health/circuit-breakers' },
+        { 'X-API-Key': TEST_ADMIN_API_KEY, 'X-Forwarded-For': forwardedFor },
+      );
+
+    it('takes the address the one proxy saw, not one the client wrote before it', async () => {
+      // The proxy appends the address it saw: the last entry is the client's, the rest are the client's own words.
+      expect((await circuitBreakers('203.0.113.9, 10.20.30.40')).status).toBe(200);
+      const spoofed = await circuitBreakers('10.20.30.40, 203.0.113.9');
+      expect([spoofed.status, spoofed.body.error]).toEqual([403, 'IP_NOT_ALLOWED']);
+    });
+  });
+
   describe('without a trusted proxy, allowlist 10.0.0.0/8', () => {
     let testApp: TestApp;
 
