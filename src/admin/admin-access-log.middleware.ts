@@ -4,7 +4,7 @@ import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 
 import { presentedAdminKey } from '../auth/admin-key';
 import { ApiKeyMatcher } from '../auth/api-key.matcher';
-import type { MiddlewareRequest } from '../common/http-request';
+import { type MiddlewareRequest, pathOf } from '../common/http-request';
 import { WalletAuditService } from '../custody/audit/wallet-audit.service';
 import { SecurityEventRecorder } from '../security/security-event.recorder';
 import { adminActorOf } from './admin-actor';
@@ -32,7 +32,7 @@ export class AdminAccessLogMiddleware implements NestMiddleware {
     const started = process.hrtime.bigint();
     const entry = {
       method: request.method,
-      path: request.originalUrl.split('?')[0],
+      path: pathOf(request.originalUrl),
       keyFingerprint: ApiKeyMatcher.fingerprint(presentedAdminKey(request)),
       ip: request.ip,
       requestId: request.id,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
+import { headerOf } from '../common/http-request';
+
 export const REQUEST_ID_HEADER = 'x-request-id';
 
 /** A caller's id is kept only if it is short and plain, so it cannot forge log lines. */
@@ -12,8 +14,7 @@ const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 export function requestIdOf(request: IncomingMessage): string {
   if (typeof request.id === 'string') return request.id;
-  const incoming = request.headers[REQUEST_ID_HEADER];
-  const candidate = Array.isArray(incoming) ? incoming[0] : incoming;
+  const candidate = headerOf(request.headers, REQUEST_ID_HEADER);
   return candidate !== undefined && ACCEPTABLE_REQUEST_ID.test(candidate) ? candidate : randomUUID();
 }
 

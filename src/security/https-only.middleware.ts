@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import { Injectable, NestMiddleware } from '@nestjs/common';
 
 import { HttpsRequiredError } from '../auth/auth.errors';
-import type { MiddlewareRequest } from '../common/http-request';
+import { type MiddlewareRequest, pathOf } from '../common/http-request';
 import { AppConfigService } from '../config/app-config.service';
 
 /**
@@ -28,7 +28,7 @@ export class HttpsOnlyMiddleware implements NestMiddleware {
 
   use(request: MiddlewareRequest, _response: ServerResponse, next: () => void): void {
     // originalUrl: Nest mounts middleware on a path, and strips it from `url`.
-    if (!this.enforced || request.protocol === 'https' || PLAIN_HTTP_PATHS.has(request.originalUrl.split('?')[0])) return next();
+    if (!this.enforced || request.protocol === 'https' || PLAIN_HTTP_PATHS.has(pathOf(request.originalUrl))) return next();
     throw new HttpsRequiredError();
   }
 }
