@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 
-import { type Address, getAddress, isAddress, zeroAddress } from 'viem';
+import { type Address, zeroAddress } from 'viem';
 
+import { parseAddress } from '../chain/address';
 import type { Transaction, TransactionKind } from '../transactions/transaction.entity';
 import type { NewTransaction } from '../transactions/transaction.repository';
 import { DuplicateTransactionError, InvalidAddressError } from './token.errors';
@@ -14,8 +15,9 @@ export type RequestContent = Pick<NewTransaction, 'kind' | 'userId' | 'address' 
 
 /** A given `to`/`from`, checksummed; the zero address is refused (a mint there burns, a burn from it fails). */
 export function checkedAddress(kind: TransactionKind, text: string): Address {
-  if (!isAddress(text) || text.toLowerCase() === zeroAddress) throw new InvalidAddressError(kind === 'mint' ? 'to' : 'from');
-  return getAddress(text);
+  const address = parseAddress(text);
+  if (address === undefined || address === zeroAddress) throw new InvalidAddressError(kind === 'mint' ? 'to' : 'from');
+  return address;
 }
 
 /** sha256 of the request's canonical JSON: what makes a retry "the same request". */
