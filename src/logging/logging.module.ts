@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { type DestinationStream, stdSerializers } from 'pino';
 import type { Options as PinoHttpOptions } from 'pino-http';
 
 import { AppConfigService } from '../config/app-config.service';
@@ -26,6 +26,14 @@ export const REDACTED_PATHS = [
 ];
 
 /**
+ * The key pino-http binds each request under, on a child logger it makes for every request
+ * whether or not that logger is used. With the quiet loggers below it never is, yet binding
+ * serialises and redacts the whole request at once: about 5 % of intake's CPU. Under this key
+ * the request's serializer drops it, so nothing is serialised until a line names the request.
+ */
+const UNUSED_REQUEST_BINDING = 'unusedRequestBinding';
+
+/**
  * Where log lines go instead of stdout, when provided (by a global module): the tests capture
  * every line this way to check that no secret is ever written.
  */
@@ -48,9 +56,18 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
           quietResLogger: true,
           customSuccessObject: (request, _response, value: object) => ({ ...value, req: request }),
           customErrorObject: (request, _response, _error, value: object) => ({ ...value, req: request }),
+          customAttributeKeys: { req: UNUSED_REQUEST_BINDING },
           redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
           // Libraries put secrets in error text (viem: the RPC URL with its provider key).
           ...redactingLogOptions,
+          // pino-http's own wrapping would serialise the unused binding before dropping it.
+          wrapSerializers: false,
+          serializers: {
+            ...redactingLogOptions.serializers,
+            req: stdSerializers.req,
+            res: stdSerializers.res,
+            [UNUSED_REQUEST_BINDING]: () => undefined,
+          },
           // A 429 flood is summarised by the rate limiter itself; a line per refusal would let
           // anyone fill the logs.
           customLogLevel: (_request, response, error) =>
