@@ -18,12 +18,13 @@
  * - Baseline: `bench/support/bare-intake-server.ts` in its own process: `node:http`, a `pg`
  *   Pool of the same size, JSON.parse, one INSERT (a multi-row `unnest` INSERT for a batch)
  *   of the columns our intake writes, 202 with the new id.
- * - Load: `load-processes` forked processes (`bench/support/http-load.ts`), keep-alive
- *   `node:http`, unique idempotency keys. Each round warms up for `warmup` s, then runs
+ * - Load: `load-processes` forked processes (`bench/support/http-load.ts`), each a fixed pool
+ *   of keep-alive connections (undici), unique idempotency keys. Each round warms up for `warmup` s, then runs
  *   closed-loop for `duration` s; rounds alternate baseline, ours. A side's req/s is the median
  *   of its rounds; latencies are pooled over rounds, nearest rank.
  * - Then open loop (fixed arrival rate) at half of our median single req/s, ours and the
- *   baseline, latency from each request's scheduled start. `--open-rate` fixes that rate
+ *   baseline, latency from each request's scheduled start, on the same connections: a request
+ *   due while all are busy waits for one, and that wait counts. `--open-rate` fixes that rate
  *   instead, to compare two builds at one offered load (the target is judged at half our max).
  * - Bulk: the same closed-loop rounds with 100-item and 1,000-item batches on
  *   `bulk-connections` connections.
@@ -203,7 +204,7 @@ async function main(): Promise<void> {
   console.log('bench:intake: accepted mint requests/s and POST latency, one instance (PROCESS_ROLE=api) vs a bare node:http + pg server');
   console.log(formatMachine(await machineInfo(redis)));
   console.log(
-    `load: ${LOAD_PROCESSES} load process(es), keep-alive node:http; single: ${CONNECTIONS} connections; bulk: ${BULK_CONNECTIONS} connections; ` +
+    `load: ${LOAD_PROCESSES} load process(es), a fixed pool of keep-alive connections (undici); single: ${CONNECTIONS} connections; bulk: ${BULK_CONNECTIONS} connections; ` +
       `${ROUNDS} rounds per side of ${DURATION_MS / 1000} s after ${WARMUP_MS / 1000} s warm-up, alternating; pg pool ${POOL_SIZE} both sides\n`,
   );
   await globalSetup();
