@@ -5,7 +5,7 @@
  *
  *   node -r @swc-node/register bench/intake.bench.ts [--connections=64] [--bulk-connections=8]
  *        [--rounds=3] [--duration=8] [--warmup=2] [--open-duration=10] [--load-processes=1]
- *        [--log-level=warn] [--profile=DIR] [--skip-bulk] [--bulk-only] [--open-rate=N] [--compiled]
+ *        [--log-level=warn] [--profile=DIR] [--server-timing] [--skip-bulk] [--bulk-only] [--open-rate=N] [--compiled]
  *
  * Method
  * - One PostgreSQL database cloned from the migrated template (dropped at the end), one Redis
@@ -33,10 +33,15 @@
  * - `--profile=DIR` profiles our instance during each of its rounds, open loop too (V8 CPU
  *   profiler started and stopped by SIGUSR2, `support/cpu-profile-on-signal.ts`): one
  *   `.cpuprofile` per round in DIR.
+ * - `--server-timing` prints, under each round of ours, what our server itself saw of the
+ *   round's measured part (`support/server-timing-on-signal.ts`): each request's time from
+ *   the HTTP server's `request` event to `finish`, event-loop stalls and GC pauses. Beside
+ *   the load's own latencies, it tells time spent in our process from time spent before it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 import Redis from 'ioredis';
 
@@ -51,6 +56,7 @@ import { medianRps, ms, openLoopTable, perSecond, type Sides, sidesTable, target
 import { checkText, type RoundResult, runRound, type Target } from './support/intake-round';
 import { assertLoopback, formatMachine, machineInfo } from './support/machine';
 import { startNestFloorServer } from './support/nest-floor-server';
+import { readServerTiming, serverTimingOnSignalOptions, serverTimingText, summarizeWindow } from './support/server-timing-on-signal';
 import { fmt, summarize } from './support/stats';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => [...arg.replace(/^--/, '').split('='), 'true'].slice(0, 2))) as Record<
@@ -66,6 +72,8 @@ const OPEN_DURATION_MS = Number(args['open-duration'] ?? 10) * 1000;
 const OPEN_RATE = args['open-rate'] === undefined ? undefined : Number(args['open-rate']);
 const LOAD_PROCESSES = Number(args['load-processes'] ?? 1);
 const PROFILE_DIR = args.profile === undefined ? undefined : resolve(args.profile);
+const SERVER_TIMING_DIR = args['server-timing'] === undefined ? undefined : mkdtempSync(join(tmpdir(), 'haven-server-timing-'));
+let serverTimingWindows = 0;
 const POOL_SIZE = 10;
 const BULK_SIZES = [100, 1000];
 
@@ -86,15 +94,28 @@ function measure(
   return runRound(target, { ...load, processes: LOAD_PROCESSES, keyPrefix: `${runId}-${tag}-` }, databaseUrl);
 }
 
-/** `work`, with our instance profiled through it under --profile (the baseline never is). */
-async function profiledIfOurs<T>(side: 'baseline' | 'ours', target: Target, work: () => Promise<T>): Promise<T> {
-  const profiled = side === 'ours' && PROFILE_DIR !== undefined;
-  if (profiled) process.kill(target.pid!, 'SIGUSR2');
+/**
+ * `work`, with our instance profiled through it under --profile and timed from inside under
+ * --server-timing (the baseline never is): both preloads switch on SIGUSR2.
+ */
+async function observedIfOurs(side: 'baseline' | 'ours', target: Target, work: () => Promise<RoundResult>): Promise<RoundResult> {
+  const observed = side === 'ours' && (PROFILE_DIR !== undefined || SERVER_TIMING_DIR !== undefined);
+  if (observed) process.kill(target.pid!, 'SIGUSR2');
+  let result: RoundResult;
   try {
-    return await work();
+    result = await work();
   } finally {
-    if (profiled) process.kill(target.pid!, 'SIGUSR2');
+    if (observed) process.kill(target.pid!, 'SIGUSR2');
   }
+  if (!observed || SERVER_TIMING_DIR === undefined) return result;
+  const window = await readServerTiming(SERVER_TIMING_DIR, target.pid!, ++serverTimingWindows);
+  return { ...result, serverTiming: summarizeWindow(window, result.measuredFrom) };
+}
+
+/** The round's line, and under it what our server saw of it with --server-timing. */
+function printRound(text: string, result: RoundResult): void {
+  console.log(text);
+  if (result.serverTiming !== undefined) console.log(`  ${serverTimingText(result.serverTiming)}`);
 }
 
 /** Closed-loop rounds alternating baseline, ours; ours is profiled round by round with --profile. */
@@ -108,15 +129,16 @@ async function alternate(
   for (let round = 1; round <= ROUNDS; round++) {
     for (const side of ['baseline', 'ours'] as const) {
       const target = targets[side];
-      const result = await profiledIfOurs(side, target, () =>
+      const result = await observedIfOurs(side, target, () =>
         measure(target, 'closed', batchSize, `${side[0]}${batchSize}r${round}`, databaseUrl),
       );
       sides[side].push(result);
       failed ||= !result.ok;
       const latency = summarize(result.latenciesMs);
-      console.log(
+      printRound(
         `${label} round ${round} ${side}: ${perSecond(result.requestsPerSecond)} req/s, ${fmt(result.itemsPerSecond, 0)} items/s, ` +
           `p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms; ${checkText(result)}`,
+        result,
       );
     }
   }
@@ -163,18 +185,20 @@ async function phases(targets: { baseline: Target; ours: Target; floor?: Target 
     const rate = OPEN_RATE ?? Math.max(1, Math.round(medianRps(single.ours) / 2));
     const open = [];
     for (const side of ['ours', 'baseline'] as const)
-      open.push(await profiledIfOurs(side, targets[side], () => measure(targets[side], 'open', 0, `o${side[0]}`, databaseUrl, rate)));
+      open.push(await observedIfOurs(side, targets[side], () => measure(targets[side], 'open', 0, `o${side[0]}`, databaseUrl, rate)));
     for (const result of open) {
       failed ||= !result.ok;
       const latency = summarize(result.latenciesMs);
-      console.log(
+      printRound(
         `open loop ${result.side} at ${fmt(rate)} req/s: p50 ${ms(latency.p50)} ms, p99 ${ms(latency.p99)} ms; ${checkText(result)}`,
+        result,
       );
     }
     lines.push(`single intake, closed loop, ${CONNECTIONS} connections:\n${sidesTable('bare node:http + pg (baseline)', single, 1)}`);
     lines.push(
       `single intake, open loop at ${fmt(rate)} req/s (${OPEN_RATE === undefined ? 'half our max' : '--open-rate'}), ${OPEN_DURATION_MS / 1000} s:\n${openLoopTable(rate, open)}`,
     );
+    if (open[0].serverTiming !== undefined) lines.push(`ours, ${serverTimingText(open[0].serverTiming)}`);
     targetsMet.push(...targetLines(single, open[0], OPEN_RATE === undefined));
     if (targets.floor !== undefined)
       lines.push(await frameworkFloor(targets.floor, medianRps(single.baseline), medianRps(single.ours), databaseUrl));
@@ -216,11 +240,18 @@ async function main(): Promise<void> {
     LOG_LEVEL: args['log-level'] ?? 'warn',
     DATABASE_POOL_SIZE: String(POOL_SIZE),
   };
+  const preloads: string[] = [];
   if (PROFILE_DIR !== undefined) {
     mkdirSync(PROFILE_DIR, { recursive: true });
     // --cpu-prof is refused in NODE_OPTIONS: a preload starts and stops the profiler on SIGUSR2.
-    Object.assign(extra, { NODE_OPTIONS: profileOnSignalOptions(), CPU_PROFILE_DIR: PROFILE_DIR });
+    preloads.push(profileOnSignalOptions());
+    extra.CPU_PROFILE_DIR = PROFILE_DIR;
   }
+  if (SERVER_TIMING_DIR !== undefined) {
+    preloads.push(serverTimingOnSignalOptions());
+    extra.SERVER_TIMING_DIR = SERVER_TIMING_DIR;
+  }
+  if (preloads.length > 0) extra.NODE_OPTIONS = preloads.join(' ');
   const build = args.compiled === undefined ? undefined : compileService();
   const instance = await startSoakInstance({ databaseUrl: database.url, chain, redisKeyPrefix }, extra, build).catch((error: unknown) => {
     build?.remove();
@@ -251,6 +282,7 @@ async function main(): Promise<void> {
     const keys = await redis.keys(`${redisKeyPrefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+    if (SERVER_TIMING_DIR !== undefined) rmSync(SERVER_TIMING_DIR, { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { withClient } from '../../test/support/database';
 import type { LoadOptions, LoadResult } from './http-load';
 import { processCpuMs } from './process-cpu';
+import type { ServerTimingSummary } from './server-timing-on-signal';
 import { concat } from './stats';
 import { runWorkers } from './workers';
 
@@ -22,6 +23,8 @@ export interface Target {
 
 export interface RoundResult {
   side: string;
+  /** Wall clock (ms) when the load's measured part began, after its warm-up. */
+  measuredFrom: number;
   requestsPerSecond: number;
   itemsPerSecond: number;
   latenciesMs: Float64Array;
@@ -33,6 +36,8 @@ export interface RoundResult {
   failures: number;
   firstFailure?: string;
   ok: boolean;
+  /** What our server saw of the measured part, with --server-timing. */
+  serverTiming?: ServerTimingSummary;
 }
 
 const countRows = (databaseUrl: string) =>
@@ -68,6 +73,7 @@ export async function runRound(
   const itemsPerRequest = Math.max(1, load.batchSize);
   return {
     side: target.name,
+    measuredFrom: Math.min(...results.map((r) => r.start)),
     requestsPerSecond: requests / seconds,
     itemsPerSecond: (requests * itemsPerRequest) / seconds,
     latenciesMs: concat(results.map((r) => r.latenciesMs)),
