@@ -8,7 +8,7 @@ const HEX_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
  * hex digits, all lower case (no checksum given) or exactly the checksummed spelling. The same
  * answers as viem's `isAddress` then `getAddress`, at under half their cost: intake checks
  * every address it accepts, a thousand per bulk request, and viem's Keccak (@noble/hashes 1.x)
- * made that about 30 µs each, a tenth of a single request's CPU.
+ * made that about 30 µs each, some 5 % of a single request's CPU and a quarter of a bulk item's.
  */
 export function parseAddress(text: string): Address | undefined {
   if (!HEX_ADDRESS.test(text)) return undefined;
