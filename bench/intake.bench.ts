@@ -52,11 +52,11 @@ import { createTestDatabase } from '../test/support/database';
 import globalSetup from '../test/support/global-setup';
 import { startBareIntakeServer } from './support/bare-intake-server';
 import { profileOnSignalOptions } from './support/cpu-profile-on-signal';
-import { medianRps, ms, openLoopTable, perSecond, type Sides, sidesTable, targetLines } from './support/intake-report';
+import { medianRps, ms, openLoopTable, perSecond, serverTimingText, type Sides, sidesTable, targetLines } from './support/intake-report';
 import { checkText, type RoundResult, runRound, type Target } from './support/intake-round';
 import { assertLoopback, formatMachine, machineInfo } from './support/machine';
 import { startNestFloorServer } from './support/nest-floor-server';
-import { readServerTiming, serverTimingOnSignalOptions, serverTimingText, summarizeWindow } from './support/server-timing-on-signal';
+import { readServerTiming, serverTimingOnSignalOptions, summarizeWindow } from './support/server-timing-on-signal';
 import { fmt, summarize } from './support/stats';
 
 const args = Object.fromEntries(process.argv.slice(2).map((arg) => [...arg.replace(/^--/, '').split('='), 'true'].slice(0, 2))) as Record<

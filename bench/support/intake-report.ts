@@ -4,6 +4,7 @@
  * latencies are pooled over its rounds (nearest-rank percentiles).
  */
 import type { RoundResult } from './intake-round';
+import { type ServerTimingSummary, STALL_MS } from './server-timing-on-signal';
 import { concat, fmt, median, summarize, table } from './stats';
 
 export interface Sides {
@@ -68,4 +69,13 @@ export function targetLines(single: Sides, openOurs: RoundResult, atHalfOurMax =
     `target: single intake >= ${SINGLE_TARGET * 100}% of the baseline's req/s: ${fmt(share * 100, 1)}% -> ${share >= SINGLE_TARGET ? 'MET' : 'NOT MET'}`,
     `target: p99 < ${P99_TARGET_MS} ms at half our max rate: ${ms(p99)} ms -> ${verdict}`,
   ];
+}
+
+/** What our server saw of a round (--server-timing): one line, printed under the round. */
+export function serverTimingText(timing: ServerTimingSummary): string {
+  return (
+    `inside our server (request start to response finish, ${timing.requests} requests): p50 ${ms(timing.p50)} ms, p99 ${ms(timing.p99)} ms, ` +
+    `max ${ms(timing.max)} ms; event loop stalled > ${STALL_MS} ms ${timing.stalls}x (longest ${ms(timing.longestStall)} ms); ` +
+    `GC: ${timing.scavenges} scavenges (${ms(timing.scavengeMs)} ms), ${timing.markCompacts} mark-compacts (longest ${ms(timing.longestMarkCompact)} ms)`
+  );
 }

@@ -20,7 +20,7 @@ import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { summarize } from './stats';
 
 /** An event-loop gap longer than this is counted as a stall (the timer ticks every 5 ms). */
-const STALL_MS = 10;
+export const STALL_MS = 10;
 const TICK_MS = 5;
 
 export interface ServerTimingWindow {
@@ -143,16 +143,6 @@ export function summarizeWindow(window: ServerTimingWindow, from: number): Serve
     markCompacts,
     longestMarkCompact,
   };
-}
-
-/** One line, printed under a round of ours. */
-export function serverTimingText(timing: ServerTimingSummary): string {
-  const ms = (value: number) => (Number.isNaN(value) ? '-' : value.toFixed(1));
-  return (
-    `inside our server (request start to response finish, ${timing.requests} requests): p50 ${ms(timing.p50)} ms, p99 ${ms(timing.p99)} ms, ` +
-    `max ${ms(timing.max)} ms; event loop stalled > ${STALL_MS} ms ${timing.stalls}x (longest ${ms(timing.longestStall)} ms); ` +
-    `GC: ${timing.scavenges} scavenges (${ms(timing.scavengeMs)} ms), ${timing.markCompacts} mark-compacts (longest ${ms(timing.longestMarkCompact)} ms)`
-  );
 }
 
 if (process.env.SERVER_TIMING_DIR && require.main !== module) installServerTiming(process.env.SERVER_TIMING_DIR);
