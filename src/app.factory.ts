@@ -2,6 +2,7 @@ import { DynamicModule, INestApplication, ValidationPipe } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from 'nestjs-pino';
 
 import { AppModule } from './app.module';
@@ -34,6 +35,7 @@ export const MINT_BATCH_BODY_LIMIT_BYTES = 5 * 1024 * 1024;
  * (docs/benchmarks.md), and intake's latency under load is what partner apps feel.
  */
 export async function createApp(config: AppConfig, extraModules: DynamicModule['imports'] = []): Promise<INestApplication> {
+  let securityHeaders: SecurityHeadersHook | undefined;
   const adapter = new FastifyAdapter({
     // Without TRUST_PROXY no X-Forwarded-* header is believed: request.ip is the TCP peer.
     trustProxy: trustedProxies(config.http.trustProxy),
@@ -44,12 +46,22 @@ export async function createApp(config: AppConfig, extraModules: DynamicModule['
     // Requests Node refuses before Fastify sees them (headers above 16 KiB), and those its router
     // refuses before any hook runs (undecodable paths), are answered in the error shape too.
     clientErrorHandler: answerHttpParserError,
-    frameworkErrors: answerRouterError,
+    // The router's refusals skip the request hooks, where the security headers are written.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      securityHeaders?.(request, reply.raw);
+      answerRouterError(error, request, reply);
+    },
     // Paths match as the rate limiter reads them: a trailing slash ignored, case-insensitively
     // (route parameters keep their case). Parameters up to 1,024 characters reach validation,
     // which names the field (ids are at most 128); longer ones are refused by the router (414).
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1024 },
   });
+  // Nest hands `app.useSecurityHeaders()`'s hook to the adapter; kept for the router's refusals.
+  const registerSecurityHook = adapter.registerSecurityHook.bind(adapter);
+  adapter.registerSecurityHook = (hook) => {
+    securityHeaders = hook;
+    registerSecurityHook(hook);
+  };
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: class HavenApp {}, imports: [AppModule.forRoot(config), ...(extraModules ?? [])] },
     adapter,
@@ -93,6 +105,8 @@ export async function createApp(config: AppConfig, extraModules: DynamicModule['
   if (config.http.apiDocsEnabled && servesApi(config.processRole)) setUpApiDocs(app);
   return app;
 }
+
+type SecurityHeadersHook = Parameters<FastifyAdapter['registerSecurityHook']>[0];
 
 /**
  * `TRUST_PROXY` for Fastify. A hop count trusts that many proxies in front of us, as Express

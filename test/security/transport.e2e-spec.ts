@@ -42,8 +42,17 @@ describe('transport: ENFORCE_HTTPS, security headers, CORS', () => {
     expect((await request(testApp.server).get('/health/ready')).status).toBe(200);
   });
 
-  it('sends the security headers (helmet’s set) on every answer, errors included, and no X-Powered-By', async () => {
-    for (const response of [await overHttps('/health'), await overHttps('/api/v1/transactions'), await overHttps('/nowhere')]) {
+  it('sends the security headers (helmet’s set) on every answer, errors and the router’s refusals included, and no X-Powered-By', async () => {
+    const answers = [
+      await overHttps('/health'),
+      await overHttps('/api/v1/transactions'),
+      await overHttps('/nowhere'),
+      // Refused by the router before any request hook runs: an undecodable path, an over-long parameter.
+      await overHttps('/api/v1/transactions/%E2%82'),
+      await overHttps(`/api/v1/transactions/${'a'.repeat(1025)}`),
+    ];
+    expect(answers.map((response) => response.status)).toEqual([200, 401, 404, 400, 414]);
+    for (const response of answers) {
       expect(response.headers).toEqual(
         expect.objectContaining({
           'x-content-type-options': 'nosniff',
