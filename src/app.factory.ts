@@ -55,6 +55,10 @@ export async function createApp(config: AppConfig, extraModules: DynamicModule['
     // (route parameters keep their case). Parameters up to 1,024 characters reach validation,
     // which names the field (ids are at most 128); longer ones are refused by the router (414).
     routerOptions: { ignoreTrailingSlash: true, caseSensitive: false, maxParamLength: 1024 },
+    // A request that arrives on an open connection while the server closes is served, with
+    // `Connection: close`, rather than refused with Fastify's own 503 (another body shape, no
+    // Retry-After): the database and Redis stay up until the HTTP server has drained.
+    return503OnClosing: false,
   });
   // Nest hands `app.useSecurityHeaders()`'s hook to the adapter; kept for the router's refusals.
   const registerSecurityHook = adapter.registerSecurityHook.bind(adapter);
