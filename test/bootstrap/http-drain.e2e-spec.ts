@@ -56,8 +56,11 @@ function readUntilClosed(socket: Socket): Promise<Buffer> {
 /** What a request meets when it arrives while the service shuts down (SIGTERM on deploy). */
 describe('HTTP while the service shuts down', () => {
   let testApp: TestApp;
+  // The test closes the app itself; a failure before it does must not leave the app running.
+  let closing: Promise<void> | undefined;
 
   afterAll(async () => {
+    await (closing ?? testApp.app.close());
     await Promise.all([testApp.chain.stop(), testApp.database.drop()]);
   });
 
@@ -75,7 +78,7 @@ describe('HTTP while the service shuts down', () => {
     const firstArrived = new Promise((resolve) => testApp.server.once('request', resolve));
     socket.write(first.subarray(0, first.length - 1));
     await firstArrived;
-    const closing = testApp.app.close();
+    closing = testApp.app.close();
     await eventually(() => expect(testApp.server.listening).toBe(false), { intervalMs: 5 });
     socket.write(Buffer.concat([first.subarray(first.length - 1), second]));
 
